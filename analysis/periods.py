@@ -1,0 +1,123 @@
+"""Reporting periods of the CCHC plans, and calendar periods, from dates.
+
+The reporting year Y runs from 10 Dec of Y−1 to 9 Dec of Y (DOMAIN.md). Labels:
+
+=========  ==========================================  =====================
+label      period (both ends included)                  kind
+=========  ==========================================  =====================
+Y-Q1       10 Dec (Y−1) – 9 Mar Y                       ``quarter``
+Y-Q2       10 Mar – 9 Jun Y                             ``quarter``
+Y-Q3       10 Jun – 9 Sep Y                             ``quarter``
+Y-Q4       10 Sep – 9 Dec Y                             ``quarter``
+Y-H1       10 Dec (Y−1) – 9 Jun Y (6 tháng)             ``half``
+Y-H2       10 Jun – 9 Dec Y                             ``half``
+Y-9M       10 Dec (Y−1) – 9 Sep Y (9 tháng)             ``nine_months``
+Y-Y        10 Dec (Y−1) – 9 Dec Y (năm)                 ``year``
+Y-Mmm      calendar month mm (01–12)                    ``month``
+Y-CQq      calendar quarter q (1–4)                     ``calendar_quarter``
+Y-CY       calendar year                                ``calendar_year``
+=========  ==========================================  =====================
+
+The reports to Nội vụ are Q1, H1, 9M (cumulative) and Y; Q2–Q4 and H2 complete the
+partition. ``Y-Q3`` is the third reporting quarter (10 Jun – 9 Sep) as DOMAIN.md
+states; the cumulative "9 tháng" report is ``Y-9M``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["KINDS", "period_bounds", "period_label", "periods_of", "label_dates"]
+
+KINDS = ("quarter", "half", "nine_months", "year", "month", "calendar_quarter",
+         "calendar_year")
+CUTOFF_DAY = 10  # a reporting period starts on the 10th and ends on the 9th
+_LABEL = re.compile(r"^(\d{4})-(Q[1-4]|H[12]|9M|Y|M(0[1-9]|1[0-2])|CQ[1-4]|CY)$")
+# reporting sub-periods: (first month, months long); month 12 of Y−1 is month 0
+_REPORTING = {"Q1": (0, 3), "Q2": (3, 3), "Q3": (6, 3), "Q4": (9, 3),
+              "H1": (0, 6), "H2": (6, 6), "9M": (0, 9), "Y": (0, 12)}
+
+
+def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
+    total = year * 12 + (month - 1) + months
+    return total // 12, total % 12 + 1
+
+
+def period_bounds(label: str) -> tuple[date, date]:
+    """First and last day (inclusive) of a period label such as ``2025-Q1``."""
+    m = _LABEL.match(label.strip())
+    if not m:
+        raise ValueError(f"unknown period label {label!r} (e.g. 2025-Q1, 2025-H1, 2025-9M, "
+                         "2025-Y, 2025-M03, 2025-CQ2, 2025-CY)")
+    year, code = int(m.group(1)), m.group(2)
+    if code in _REPORTING:
+        offset, length = _REPORTING[code]
+        sy, sm = _add_months(year - 1, 12, offset)
+        ey, em = _add_months(sy, sm, length)
+        return date(sy, sm, CUTOFF_DAY), date(ey, em, CUTOFF_DAY) - timedelta(days=1)
+    if code.startswith("M"):
+        start_month, length = int(code[1:]), 1
+    elif code.startswith("CQ"):
+        start_month, length = 3 * (int(code[2]) - 1) + 1, 3
+    else:  # CY
+        start_month, length = 1, 12
+    ey, em = _add_months(year, start_month, length)
+    return date(year, start_month, 1), date(ey, em, 1) - timedelta(days=1)
+
+
+def period_label(d: date, kind: str) -> str | None:
+    """Label of the ``kind`` period that contains ``d``; None for ``nine_months`` when
+    ``d`` falls after 9 Sep (10 Sep – 9 Dec is in no 9-month report)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if kind == "month":
+        return f"{d.year}-M{d.month:02d}"
+    if kind == "calendar_quarter":
+        return f"{d.year}-CQ{(d.month - 1) // 3 + 1}"
+    if kind == "calendar_year":
+        return f"{d.year}-CY"
+    # months since 10 Dec of the previous reporting year: 0..11
+    shifted = d - timedelta(days=CUTOFF_DAY - 1)  # 10 Dec → 1 Dec, 9 Mar → 28/29 Feb
+    ry, m = _add_months(shifted.year, shifted.month, 1)  # reporting year, its month 1..12
+    if kind == "year":
+        return f"{ry}-Y"
+    if kind == "quarter":
+        return f"{ry}-Q{(m - 1) // 3 + 1}"
+    if kind == "half":
+        return f"{ry}-H{(m - 1) // 6 + 1}"
+    return f"{ry}-9M" if m <= 9 else None
+
+
+def periods_of(d: date) -> dict[str, str | None]:
+    """Every period label of ``d``, by kind."""
+    return {kind: period_label(d, kind) for kind in KINDS}
+
+
+def label_dates(dates: pd.Series, kind: str) -> pd.Series:
+    """Vectorised :func:`period_label` for a column of dates (NaT → missing)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    ts = pd.to_datetime(dates)
+    if kind in ("month", "calendar_quarter", "calendar_year"):
+        year, month = ts.dt.year, ts.dt.month
+        ry = year
+    else:
+        shifted = ts - pd.Timedelta(days=CUTOFF_DAY - 1)
+        total = shifted.dt.year * 12 + shifted.dt.month  # = months + 1 since year 0
+        ry, month = total // 12, total % 12 + 1
+    y = ry.astype("Int64").astype(str)
+    suffix = {
+        "month": "-M" + month.astype("Int64").astype(str).str.zfill(2),
+        "calendar_quarter": "-CQ" + ((month - 1) // 3 + 1).astype("Int64").astype(str),
+        "calendar_year": pd.Series("-CY", index=ts.index),
+        "year": pd.Series("-Y", index=ts.index),
+        "quarter": "-Q" + ((month - 1) // 3 + 1).astype("Int64").astype(str),
+        "half": "-H" + ((month - 1) // 6 + 1).astype("Int64").astype(str),
+        "nine_months": pd.Series("-9M", index=ts.index).where(month <= 9),
+    }[kind]
+    out = (y + suffix).where(ts.notna() & suffix.notna())
+    return out.astype(object).where(out.notna(), None).replace({np.nan: None})

@@ -1,0 +1,210 @@
+"""Targets: is an index at or above the plan's target, with what evidence.
+
+A target is met when the lower bound is at or above it, missed ("below") when the
+upper bound is under it, and otherwise "inconclusive" (DOMAIN.md). The one-sided
+p-value (H0: index ≤ target) is the test dual to each interval method, so that
+``status == "met"`` exactly when ``p_value ≤ (1 − level)/2``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from analysis.answers import InputError, read_small_csv
+from analysis.methods import ZERO_TOL
+
+__all__ = [
+    "target_status",
+    "target_p_value",
+    "n_needed",
+    "judge_target",
+    "TargetJudgement",
+    "read_targets",
+    "apply_targets",
+]
+
+
+def target_status(ci_low: np.ndarray, ci_high: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``met`` if ci_low ≥ target, ``below`` if ci_high < target, else ``inconclusive``."""
+    ci_low, ci_high, target = (np.asarray(a, dtype=float) for a in (ci_low, ci_high, target))
+    return np.select([ci_low >= target, ci_high < target], ["met", "below"], "inconclusive")
+
+
+def _exact_upper_tail(x: np.ndarray, n: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """P(X ≥ x | n, target) extended to real x: I_target(x, n − x + 1); 1 when x = 0.
+    Dual to the Clopper–Pearson (and, with n_eff, Korn–Graubard) lower bound."""
+    with np.errstate(invalid="ignore"):
+        tail = special.betainc(np.maximum(x, 1e-300), n - x + 1, target)
+    return np.where(x > 0, tail, 1.0)
+
+
+def target_p_value(
+    estimate: np.ndarray,
+    se: np.ndarray,
+    df: np.ndarray,
+    target: np.ndarray,
+    method: np.ndarray,
+    n_answers: np.ndarray,
+    n_respondents: np.ndarray,
+    level: float = 0.95,
+) -> np.ndarray:
+    """One-sided p-value for H0: index ≤ target, per row, by the row's ``method`` label.
+
+    logit: 1 − F_t(df)((logit p − logit t)/(se/(p(1−p)))); beta: exact binomial tail
+    with Korn–Graubard's n_eff; wilson: 1 − Φ((p − t)/√(t(1−t)/n)); clopper-pearson:
+    exact binomial tail P(X ≥ pn | t); jeffreys: posterior P(θ ≤ t), Beta(x+½, n−x+½);
+    ``clopper-pearson (fallback…)``: exact tail with one trial per respondent.
+    """
+    p, se, df, t, n_a, n_r = (
+        np.asarray(a, dtype=float)
+        for a in (estimate, se, df, target, n_answers, n_respondents)
+    )
+    method = np.asarray(method, dtype=object).astype(str)
+    out = np.full(p.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = method == "logit"
+        stat = (special.logit(p) - special.logit(t)) / (se / (p * (1 - p)))
+        out[m] = stats.t.sf(stat[m], df[m])
+        m = method == "beta"
+        if m.any():
+            ratio = stats.t.ppf((1 - level) / 2, n_a - 1) / stats.t.ppf((1 - level) / 2, df)
+            n_eff = p * (1 - p) / se**2 * ratio**2
+            out[m] = _exact_upper_tail(n_eff * p, n_eff, t)[m]
+        m = np.char.startswith(method, "wilson")
+        out[m] = stats.norm.sf((p - t) / np.sqrt(t * (1 - t) / n_a))[m]
+        m = method == "clopper-pearson (independent answers)"
+        out[m] = _exact_upper_tail(p * n_a, n_a, t)[m]
+        m = np.char.startswith(method, "jeffreys")
+        out[m] = stats.beta.cdf(t, p * n_a + 0.5, n_a - p * n_a + 0.5)[m]
+        m = np.char.startswith(method, "clopper-pearson (fallback")
+        out[m] = _exact_upper_tail(p * n_r, n_r, t)[m]
+    return np.clip(out, 0.0, 1.0)
+
+
+def n_needed(
+    estimate: np.ndarray, target: np.ndarray, deff: np.ndarray, level: float = 0.95
+) -> np.ndarray:
+    """Respondents for the two-sided ``level`` interval to decide against the target,
+    at the observed index and design effect (deff per respondent, see ``finish``).
+
+    0 < p < 1: n = ⌈deff · z² / (p(1−p) · (logit p − logit t)²)⌉ (logit-scale Wald
+    interval, normal quantile); deff missing or 0 (se = 0) counts as 1. p = 1: the
+    Clopper–Pearson bound with all satisfied, n = ⌈ln(α/2)/ln t⌉; p = 0:
+    n = ⌊ln(α/2)/ln(1−t)⌋ + 1. NaN where p equals the target (never decides).
+    """
+    p, t, deff = (np.asarray(a, dtype=float) for a in (estimate, target, deff))
+    half_alpha = (1 - level) / 2
+    z = stats.norm.ppf(1 - half_alpha)
+    deff = np.where(np.isfinite(deff) & (deff > 0), deff, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inner = deff * z**2 / (p * (1 - p) * (special.logit(p) - special.logit(t)) ** 2)
+        out = np.ceil(inner - 1e-9)
+        out = np.where(p >= 1 - ZERO_TOL, np.ceil(np.log(half_alpha) / np.log(t) - 1e-9), out)
+        out = np.where(p <= ZERO_TOL, np.floor(np.log(half_alpha) / np.log1p(-t)) + 1, out)
+    out = np.where(np.abs(p - t) < ZERO_TOL, np.nan, np.maximum(out, 1.0))
+    return out
+
+
+@dataclass(frozen=True)
+class TargetJudgement:
+    status: str
+    p_value: float
+    n_needed: float
+    ci_low: float
+    ci_high: float
+
+
+def judge_target(
+    estimate: float,
+    se: float,
+    df: float,
+    deff: float,
+    target: float,
+    level: float = 0.95,
+    n_respondents: int | None = None,
+) -> TargetJudgement:
+    """Judge one index against a target with the default logit interval (for dashboards).
+
+    Interval expit(logit p ± t(df)·se/(p(1−p))); when it does not exist (p ∈ {0,1},
+    se = 0, df < 1) the Clopper–Pearson fallback with one trial per respondent, which
+    needs ``n_respondents`` (else df + 1 is used).
+    """
+    from analysis.methods import interval_table
+
+    n_r = n_respondents if n_respondents is not None else df + 1
+    tab = interval_table(np.array([estimate]), np.array([se]), np.array([df]),
+                         np.array([n_r]), np.array([n_r]), "logit", level)
+    lo, hi = float(tab["ci_low"][0]), float(tab["ci_high"][0])
+    pv = target_p_value(tab["p"], tab["se"], [df], [target], tab["method"], [n_r], [n_r], level)
+    nn = n_needed(tab["p"], [target], [deff], level)
+    return TargetJudgement(str(target_status([lo], [hi], [target])[0]), float(pv[0]),
+                           float(nn[0]), lo, hi)
+
+
+def _parse_target(raw: str, line: int) -> float:
+    text = raw.strip()
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise InputError(f"target {raw!r} is not a number", line) from None
+    if not (math.isfinite(value) and 0 < value < 1):
+        raise InputError(f"target {raw!r} is not a proportion in (0, 1) (write 0.9 or 90%)",
+                         line)
+    return value
+
+
+def read_targets(path: str | Path) -> pd.DataFrame:
+    """Read TARGETS.csv: ``scope,field,target``. ``scope`` is the index the target is
+    for (``overall``, ``pooled``, an element or item code, or ``*``/empty for every
+    index); ``field`` a field code or ``*``/empty for every field; ``target`` a
+    proportion (0.9) or a percentage (90%). A (scope, field) pair may appear once."""
+    df = read_small_csv(path, ("scope", "field", "target"), "targets")
+    rows = []
+    seen: dict[tuple[str, str], int] = {}
+    for pos, (scope, field, target) in enumerate(
+        zip(df["scope"], df["field"], df["target"], strict=True)
+    ):
+        line = pos + 2
+        key = (scope.strip().replace("*", ""), field.strip().replace("*", ""))
+        if key in seen:
+            raise InputError(f"target for scope {key[0] or '*'!r} and field "
+                             f"{key[1] or '*'!r} repeats line {seen[key]}", line)
+        seen[key] = line
+        rows.append((*key, _parse_target(target, line)))
+    return pd.DataFrame(rows, columns=["scope", "field", "target"])
+
+
+def apply_targets(results: pd.DataFrame, targets: pd.DataFrame, level: float = 0.95
+                  ) -> pd.DataFrame:
+    """Add ``target, status, p_value, n_needed`` to an index table. The most specific
+    target applies: same field and index, then same field any index, then any field
+    same index, then any field any index. Without a ``field`` column only any-field
+    targets apply. Rows without a target get status ``no target``."""
+    out = results.copy()
+    field = out["field"].astype(str) if "field" in out.columns else pd.Series("", index=out.index)
+    index = out["index"].astype(str)
+    target = pd.Series(np.nan, index=out.index)
+    lookup = {(s, f): t for s, f, t in targets.itertuples(index=False)}
+    for scope_key, field_key in ((index, field), ("", field), (index, ""), ("", "")):
+        keys = pd.Series(list(zip(
+            scope_key if isinstance(scope_key, pd.Series) else [scope_key] * len(out),
+            field_key if isinstance(field_key, pd.Series) else [field_key] * len(out),
+            strict=True)), index=out.index)
+        target = target.fillna(keys.map(lookup))
+    t = target.to_numpy(dtype=float)
+    has = np.isfinite(t)
+    out["target"] = t
+    status = target_status(out["ci_low"], out["ci_high"], t).astype(object)
+    status[~has] = "no target"
+    out["status"] = status
+    out["p_value"] = target_p_value(out["estimate"], out["se"], out["df"], t, out["method"],
+                                    out["n_answers"], out["n_respondents"], level)
+    out["n_needed"] = pd.array(n_needed(out["estimate"], t, out["deff"], level), dtype="Float64")
+    out["n_needed"] = out["n_needed"].round().astype("Int64")
+    return out

@@ -1,0 +1,157 @@
+"""Time the SQL aggregation path on a large synthetic table (prints figures, asserts none).
+
+    python bench/reporting_sql_scale.py [--database URL] [--responses 500000] [--units 200]
+
+Default database: a schema `bench_sql` in TEST_POSTGRES_URL's database (kept between
+runs, rebuilt when its size differs). 500,000 responses × 20 items = 10 million
+answers over one reporting year. Prints the wall time of compute_indices_sql for the
+whole year by unit × field, for each quarter by unit × field, and for the locality.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from survey_app import create_app  # noqa: E402
+from survey_app.extensions import db  # noqa: E402
+from survey_app.models import Field, InstrumentVersion, Unit  # noqa: E402
+from survey_app.reference_data import sync_reference_data  # noqa: E402
+from survey_app.reporting import ReportScope, compute_indices_sql  # noqa: E402
+
+PG = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _copy(conn, table: str, columns: str, buf: io.StringIO) -> None:
+    raw = conn.connection.driver_connection
+    buf.seek(0)
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        while chunk := buf.read(1 << 20):
+            copy.write(chunk)
+
+
+def build(n_responses: int, n_units: int, seed: int = 1) -> None:
+    rng = np.random.default_rng(seed)
+    sync_reference_data()
+    units = [Unit(code=f"B{i:04d}", name_vi=f"Đơn vị {i}", kind="xa", level="xa")
+             for i in range(n_units)]
+    db.session.add_all(units)
+    db.session.commit()
+    unit_ids = np.array([u.id for u in units])
+    field_ids = np.array(db.session.scalars(db.select(Field.id)).all())
+    iv = db.session.scalar(db.select(InstrumentVersion).filter_by(code="sipas-2022"))
+    items = iv.instrument.items
+    start = datetime(2025, 12, 9, 17, tzinfo=UTC)
+    resp_unit = rng.choice(unit_ids, n_responses)
+    resp_field = rng.choice(field_ids, n_responses)
+    # sorted: ids grow with time, as they do when citizens submit one after another
+    seconds = np.sort(rng.uniform(0, 364 * 86400, n_responses))
+    unit_effect = dict(zip(unit_ids, rng.normal(2.0, 0.7, n_units), strict=True))
+    with db.engine.connect() as conn:
+        buf = io.StringIO()
+        for i in range(n_responses):
+            when = (start + timedelta(seconds=float(seconds[i]))).isoformat()
+            buf.write(f"{i + 1}\t{iv.id}\t{resp_unit[i]}\t{resp_field[i]}\tcounter_qr\t{when}"
+                      f"\tvi\tb{i}\tvalid\n")
+        _copy(conn, "responses", "id, instrument_version_id, unit_id, field_id, channel, "
+              "submitted_at, locale, submission_key, status", buf)
+        base = np.array([unit_effect[u] for u in resp_unit]) + rng.normal(0, 1, n_responses)
+        values = np.empty((n_responses, len(items)), dtype=np.int64)
+        for k, item in enumerate(items):
+            p = 1 / (1 + np.exp(-(base + rng.normal(0, 0.5, n_responses))))
+            values[:, k] = np.where(rng.random(n_responses) < p,
+                                    rng.integers(4, 6, n_responses),
+                                    rng.integers(1, 4, n_responses))
+            if item.not_applicable:
+                values[rng.random(n_responses) < 0.15, k] = 0  # 0 = không áp dụng
+        # Response-major, as the submission service writes them: a response's answers
+        # sit together on disk, which the per-respondent aggregation relies on.
+        for lo in range(0, n_responses, 50_000):
+            buf = io.StringIO()
+            for i in range(lo, min(lo + 50_000, n_responses)):
+                for k, item in enumerate(items):
+                    v = values[i, k]
+                    if v == 0:
+                        buf.write(f"{i + 1}\t{item.code}\t{item.element}\t{k}\t\\N\t\\N\n")
+                    else:
+                        buf.write(f"{i + 1}\t{item.code}\t{item.element}\t{k}\t{v}\t"
+                                  f"{'t' if v >= 4 else 'f'}\n")
+            _copy(conn, "answers",
+                  "response_id, item_code, element_code, item_position, value, satisfied", buf)
+            print(f"  answers of responses up to {min(lo + 50_000, n_responses)} loaded",
+                  flush=True)
+        conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('responses', 'id'), "
+                             f"{n_responses})"))
+        conn.commit()
+        conn.execute(sa.text("ANALYZE"))
+        conn.commit()
+
+
+def timed(label: str, fn) -> None:
+    t0 = time.perf_counter()
+    out = fn()
+    print(f"{label:55s} {time.perf_counter() - t0:7.2f} s  ({len(out)} rows)", flush=True)
+
+
+def schema_url(schema: str) -> str:
+    """A URL of TEST_POSTGRES_URL's database whose search_path is `schema` (created)."""
+    engine = sa.create_engine(PG)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    engine.dispose()
+    return sa.engine.make_url(PG).update_query_dict(
+        {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--database", default=None)
+    ap.add_argument("--responses", type=int, default=500_000)
+    ap.add_argument("--units", type=int, default=200)
+    args = ap.parse_args()
+    url = args.database or schema_url("bench_sql")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                      "DOSSIER_KEY": "bench"})
+    with app.app_context():
+        db.create_all()
+        have = db.session.scalar(sa.text("SELECT count(*) FROM responses"))
+        db.session.close()  # end the read transaction: drop_all below needs its locks
+        if have != args.responses:
+            print(f"building {args.responses} responses ({have} present)…", flush=True)
+            db.drop_all()
+            db.create_all()
+            t0 = time.perf_counter()
+            build(args.responses, args.units)
+            db.session.close()
+            print(f"built in {time.perf_counter() - t0:.0f} s")
+        answers = db.session.scalar(sa.text("SELECT count(*) FROM answers"))
+        print(f"database: {db.engine.dialect.name}, {args.responses} responses, "
+              f"{answers} answers, {args.units} units")
+        year = ReportScope.for_period("2026-Y")
+        timed("year, by unit × field", lambda: compute_indices_sql(year, by=("unit", "field")))
+        timed("year, by unit", lambda: compute_indices_sql(year, by=("unit",)))
+        timed("year, whole locality", lambda: compute_indices_sql(year))
+
+        def quarters():
+            import pandas as pd
+            return pd.concat([compute_indices_sql(ReportScope.for_period(f"2026-Q{q}"),
+                                                  by=("unit", "field")) for q in range(1, 5)])
+
+        timed("4 quarters, by unit × field (period × unit × field)", quarters)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory of this process: {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Small helpers shared by the admin views: the unit tree, pickers, lookups, pagination."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import abort, request
+from flask_babel import gettext as _
+
+from survey_app.admin.forms import options
+from survey_app.extensions import db
+from survey_app.models import Field, InstrumentVersion, Unit
+
+M = TypeVar("M")
+PER_PAGE = 50
+
+
+def get_or_404(model: type[M], object_id: int) -> M:
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def page_number() -> int:
+    """?page=N, 1 for anything that is not a positive number (never a 500)."""
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+def unit_tree(units: list[Unit] | None = None) -> list[tuple[Unit, int]]:
+    """Units in tree order with their depth: parents first, siblings by code.
+
+    Units whose parent is missing from the list (never with the full list) are shown as
+    roots so nothing disappears from the page.
+    """
+    units = units if units is not None else list(db.session.scalars(db.select(Unit)))
+    ids = {u.id for u in units}
+    children: dict[int | None, list[Unit]] = {}
+    for u in units:
+        children.setdefault(u.parent_id if u.parent_id in ids else None, []).append(u)
+    for kids in children.values():
+        kids.sort(key=lambda u: u.code)
+    ordered: list[tuple[Unit, int]] = []
+    stack = [(u, 0) for u in reversed(children.get(None, []))]
+    while stack:
+        unit, depth = stack.pop()
+        ordered.append((unit, depth))
+        stack.extend((k, depth + 1) for k in reversed(children.get(unit.id, [])))
+    return ordered
+
+
+def unit_choices(empty_label: str | None = None,
+                 exclude: frozenset[int] = frozenset()) -> list:
+    """Units for a <select>, indented as in the tree ("—" per level)."""
+    choices = [("", empty_label)] if empty_label else []
+    for unit, depth in unit_tree():
+        if unit.id not in exclude:
+            label = ("— " * depth) + f"{unit.name_vi} ({unit.code})"
+            if not unit.active:
+                label += " – " + _("ngừng hoạt động")
+            choices.append((str(unit.id), label))
+    return options(choices)
+
+
+def field_choices(empty_label: str) -> list:
+    fields = db.session.scalars(db.select(Field).order_by(Field.sort_order, Field.code))
+    return options([("", empty_label)] + [(str(f.id), f"{f.name_vi} ({f.code})") for f in fields])
+
+
+def instrument_choices(keep_id: int | None = None) -> list:
+    """Published versions; a counter's current version stays listed even once retired."""
+    query = db.select(InstrumentVersion).order_by(InstrumentVersion.code,
+                                                   InstrumentVersion.version)
+    out = []
+    for iv in db.session.scalars(query):
+        if iv.status == "published" or iv.id == keep_id:
+            title = iv.instrument.title.get("vi")
+            retired = " – " + _("đã ngừng dùng") if iv.status == "retired" else ""
+            out.append((str(iv.id), f"{title} ({iv.key}){retired}"))
+    return options(out)
+
+
+def apply_changes(obj, values: dict) -> dict:
+    """Set `values` on `obj`; return {attribute: [old, new]} of what really changed,
+    the form in which changes go to the audit log."""
+    changes = {k: [getattr(obj, k, None), v] for k, v in values.items()
+               if getattr(obj, k, None) != v}
+    for k, v in values.items():
+        setattr(obj, k, v)
+    return changes
+
+
+def int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None

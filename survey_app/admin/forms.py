@@ -1,0 +1,197 @@
+"""Flask-WTF forms of the admin pages: every POST carries a CSRF token, every message is
+Vietnamese. Choices that depend on the database are filled in by the views; checks that
+need the database (unique codes, tree cycles) live in the views that own them."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from survey_app.models import ROLES, TARGET_METRICS, TARGET_SCOPES, UNIT_KINDS, UNIT_LEVELS
+
+REQUIRED = _l("Vui lòng nhập thông tin này.")
+CODE_RULE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                   message=_l("Mã chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới."))
+
+KIND_LABELS = {"tinh": _l("UBND tỉnh"), "huyen": _l("UBND huyện"), "xa": _l("UBND xã/phường"),
+               "so": _l("Sở, ban, ngành"), "phong": _l("Phòng chuyên môn"),
+               "su_nghiep": _l("Đơn vị sự nghiệp")}
+LEVEL_LABELS = {"tinh": _l("Cấp tỉnh"), "huyen": _l("Cấp huyện"), "xa": _l("Cấp xã")}
+ROLE_LABELS = {"admin": _l("Quản trị (Nội vụ)"), "analyst": _l("Phân tích (Nội vụ)"),
+               "unit": _l("Cán bộ đơn vị")}
+SCOPE_LABELS = {"overall": _l("Toàn địa phương"), "field": _l("Theo lĩnh vực"),
+                "unit_kind": _l("Theo loại đơn vị")}
+METRIC_LABELS = {"sipas": _l("Chỉ số SIPAS"), "tthc": _l("Hài lòng về giải quyết TTHC"),
+                 "service": _l("Hài lòng về sự phục vụ của cơ quan hành chính"),
+                 "public_service": _l("Hài lòng về dịch vụ y tế, giáo dục công")}
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms 3.3 wants them."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def choice(value, allowed) -> None:
+    """The choice check WTForms would do, with our Vietnamese message."""
+    if value not in allowed:
+        raise ValidationError(_l("Vui lòng chọn một giá trị trong danh sách."))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class BulkForm(FlaskForm):
+    action = HiddenField()
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Mã đơn vị"), validators=[DataRequired(REQUIRED), Length(max=32),
+                                                    CODE_RULE])
+    name_vi = StringField(_l("Tên tiếng Việt"), validators=[DataRequired(REQUIRED),
+                                                           Length(max=200)])
+    name_en = StringField(_l("Tên tiếng Anh (không bắt buộc)"), validators=[Optional(),
+                                                                          Length(max=200)])
+    kind = SelectField(_l("Loại đơn vị"), choices=options((k, KIND_LABELS[k]) for k in UNIT_KINDS),
+                       validate_choice=False)
+    level = SelectField(_l("Cấp hành chính"), choices=options((k, LEVEL_LABELS[k]) for k in UNIT_LEVELS),
+                        validate_choice=False)
+    parent_id = SelectField(_l("Đơn vị cấp trên"), choices=[], validate_choice=False)
+    publish_results = BooleanField(_l("Công khai kết quả trên trang công khai (chỉ chỉ số chung)"))
+
+    def validate_kind(self, field):
+        choice(field.data, UNIT_KINDS)
+
+    def validate_level(self, field):
+        choice(field.data, UNIT_LEVELS)
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Tệp CSV (UTF-8) hoặc XLSX"))
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField()
+    fingerprint = HiddenField()
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Tên đăng nhập"), validators=[
+        DataRequired(REQUIRED), Length(min=3, max=64),
+        Regexp(r"^[a-z0-9][a-z0-9._-]*$",
+               message=_l("Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch "
+                          "ngang, gạch dưới."))])
+    full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Vai trò"), choices=options((r, ROLE_LABELS[r]) for r in ROLES),
+                       validate_choice=False)
+    unit_id = SelectField(_l("Đơn vị (bắt buộc với vai trò cán bộ đơn vị)"), choices=[],
+                          validate_choice=False)
+
+    def validate_role(self, field):
+        choice(field.data, ROLES)
+
+
+class PasswordMixin:
+    password = PasswordField(_l("Mật khẩu (ít nhất 10 ký tự)"), validators=[
+        DataRequired(REQUIRED), Length(min=10, max=200,
+                                       message=_l("Mật khẩu phải có từ 10 đến 200 ký tự."))])
+    confirm = PasswordField(_l("Nhập lại mật khẩu"), validators=[
+        EqualTo("password", message=_l("Hai lần nhập mật khẩu không khớp."))])
+
+
+class NewUserForm(UserForm, PasswordMixin):
+    pass
+
+
+class PasswordForm(FlaskForm, PasswordMixin):
+    pass
+
+
+class CounterForm(FlaskForm):
+    code = StringField(_l("Mã quầy (duy nhất trong đơn vị)"), validators=[
+        DataRequired(REQUIRED), Length(max=32), CODE_RULE])
+    name_vi = StringField(_l("Tên quầy"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name_en = StringField(_l("Tên tiếng Anh (không bắt buộc)"), validators=[Optional(),
+                                                                          Length(max=200)])
+    field_id = SelectField(_l("Lĩnh vực (nếu quầy chỉ phục vụ một lĩnh vực)"), choices=[],
+                           validate_choice=False)
+    instrument_version_id = SelectField(_l("Phiếu khảo sát"), choices=[], validate_choice=False)
+    active = BooleanField(_l("Đang hoạt động"), default=True)
+
+
+class InstrumentUploadForm(FlaskForm):
+    file = FileField(_l("Tệp YAML của phiếu khảo sát"))
+
+
+class TargetForm(FlaskForm):
+    # Text fields parsed here: WTForms' own number messages exist in English only.
+    year = StringField(_l("Năm"), validators=[InputRequired(_l("Vui lòng nhập năm."))])
+    scope = SelectField(_l("Phạm vi"), choices=options((s, SCOPE_LABELS[s]) for s in TARGET_SCOPES),
+                        validate_choice=False)
+    scope_code = StringField(_l("Mã lĩnh vực hoặc loại đơn vị"),
+                             validators=[Optional(), Length(max=32)])
+    metric = SelectField(_l("Chỉ tiêu về"), choices=options((m, METRIC_LABELS[m]) for m in TARGET_METRICS),
+                         validate_choice=False)
+    value = StringField(_l("Mức tối thiểu (%)"), validators=[
+        InputRequired(_l("Vui lòng nhập mức chỉ tiêu (%)."))])
+    source = StringField(_l("Văn bản giao chỉ tiêu"), validators=[DataRequired(REQUIRED),
+                                                                 Length(max=300)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+
+    def validate_scope(self, field):
+        choice(field.data, TARGET_SCOPES)
+
+    def validate_metric(self, field):
+        choice(field.data, TARGET_METRICS)
+
+    def validate_year(self, field):
+        text = (field.data or "").strip()
+        if not text.isdigit() or not 2000 <= int(text) <= 2100:
+            raise ValidationError(_l("Năm phải là số từ 2000 đến 2100."))
+
+    def validate_value(self, field):
+        try:
+            percent = float((field.data or "").strip().replace(",", "."))
+        except ValueError:
+            raise ValidationError(_l("Mức chỉ tiêu phải là một số, ví dụ 90 hoặc 92,5.")) from None
+        if not 0 < percent <= 100 or percent != percent:
+            raise ValidationError(_l("Mức chỉ tiêu phải lớn hơn 0 và không quá 100%."))
+
+    @property
+    def share(self) -> float:
+        """The percent typed in the form as the stored share (0–1)."""
+        return round(float(self.value.data.strip().replace(",", ".")) / 100, 6)
+
+
+class FieldForm(FlaskForm):
+    code = StringField(_l("Mã lĩnh vực"), validators=[DataRequired(REQUIRED), Length(max=32),
+                                                      CODE_RULE])
+    name_vi = StringField(_l("Tên tiếng Việt"), validators=[DataRequired(REQUIRED),
+                                                           Length(max=200)])
+    name_en = StringField(_l("Tên tiếng Anh"), validators=[DataRequired(REQUIRED),
+                                                          Length(max=200)])
+    sort_order = StringField(_l("Thứ tự hiển thị"), default="100")
+    active = BooleanField(_l("Đang sử dụng"), default=True)
+
+    def validate_sort_order(self, field):
+        if not (field.data or "").strip().isdigit() or int(field.data) > 100_000:
+            raise ValidationError(_l("Thứ tự là số nguyên từ 0 đến 100000."))

@@ -1,0 +1,160 @@
+"""Units (the tree of đơn vị) and fields of procedures: list, create, edit, deactivate.
+
+A unit is never deleted once anything refers to it (responses, counters, users,
+volumes, children): it is deactivated instead, so history keeps its meaning.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from survey_app.admin import bp
+from survey_app.admin.common import get_or_404, int_or_none, unit_choices, unit_tree
+from survey_app.admin.forms import KIND_LABELS, LEVEL_LABELS, ActionForm, UnitForm
+from survey_app.audit import record
+from survey_app.extensions import db
+from survey_app.models import Counter, DossierVolume, Response, Unit, User
+from survey_app.scoping import subtree_ids
+
+UNIT_FIELDS = ("code", "name_vi", "name_en", "kind", "level", "parent_id", "publish_results")
+
+
+def _counts(column) -> dict[int, int]:
+    rows = db.session.execute(sa.select(column, sa.func.count()).group_by(column))
+    return {k: n for k, n in rows if k is not None}
+
+
+@bp.get("/don-vi")
+def units():
+    return render_template(
+        "admin/units.html", tree=unit_tree(), counters=_counts(Counter.unit_id),
+        responses=_counts(Response.unit_id), kinds=KIND_LABELS, levels=LEVEL_LABELS,
+        form=ActionForm())
+
+
+def _unit_form(unit: Unit | None) -> UnitForm:
+    form = UnitForm(obj=unit) if request.method == "GET" and unit else UnitForm()
+    exclude = subtree_ids([unit.id]) if unit else frozenset()
+    form.parent_id.choices = unit_choices(_("— Không có (đơn vị cấp cao nhất) —"), exclude)
+    if request.method == "GET" and unit:
+        form.parent_id.data = str(unit.parent_id or "")
+    return form
+
+
+def _check_unit(form: UnitForm, unit: Unit | None) -> bool:
+    """Database checks: unique code; the parent exists and is not the unit or below it."""
+    ok = True
+    code = form.code.data.strip()
+    other = db.session.scalar(sa.select(Unit).filter_by(code=code))
+    if other is not None and other is not unit:
+        form.code.errors.append(_("Mã đơn vị \"%(code)s\" đã được dùng.", code=code))
+        ok = False
+    parent_id = int_or_none(form.parent_id.data)
+    if form.parent_id.data and parent_id is None:
+        form.parent_id.errors.append(_("Vui lòng chọn một giá trị trong danh sách."))
+        return False
+    if parent_id is not None:
+        if db.session.get(Unit, parent_id) is None:
+            form.parent_id.errors.append(_("Đơn vị cấp trên không tồn tại."))
+            ok = False
+        elif unit is not None and parent_id in subtree_ids([unit.id]):
+            form.parent_id.errors.append(_("Không thể chọn chính đơn vị này hoặc một đơn vị "
+                                           "cấp dưới của nó làm cấp trên."))
+            ok = False
+    return ok
+
+
+def _snapshot(unit: Unit) -> dict:
+    return {k: getattr(unit, k) for k in UNIT_FIELDS}
+
+
+@bp.route("/don-vi/them", methods=["GET", "POST"])
+def unit_new():
+    form = _unit_form(None)
+    if form.validate_on_submit() and _check_unit(form, None):
+        unit = Unit(code=form.code.data.strip(), name_vi=form.name_vi.data.strip(),
+                    name_en=(form.name_en.data or "").strip() or None, kind=form.kind.data,
+                    level=form.level.data, parent_id=int_or_none(form.parent_id.data),
+                    publish_results=form.publish_results.data, active=True)
+        db.session.add(unit)
+        db.session.flush()
+        record("unit.create", "unit", unit.id, **_snapshot(unit))
+        db.session.commit()
+        flash(_("Đã thêm đơn vị %(name)s.", name=unit.name_vi), "info")
+        return redirect(url_for("admin.units"))
+    return render_template("admin/unit_form.html", form=form, unit=None), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.route("/don-vi/<int:unit_id>", methods=["GET", "POST"])
+def unit_edit(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    form = _unit_form(unit)
+    if form.validate_on_submit() and _check_unit(form, unit):
+        before = _snapshot(unit)
+        unit.code = form.code.data.strip()
+        unit.name_vi = form.name_vi.data.strip()
+        unit.name_en = (form.name_en.data or "").strip() or None
+        unit.kind, unit.level = form.kind.data, form.level.data
+        unit.parent_id = int_or_none(form.parent_id.data)
+        unit.publish_results = form.publish_results.data
+        after = _snapshot(unit)
+        changes = {k: [before[k], after[k]] for k in UNIT_FIELDS if before[k] != after[k]}
+        if changes:
+            record("unit.update", "unit", unit.id, code=unit.code, changes=changes)
+            db.session.commit()
+            flash(_("Đã lưu thay đổi của đơn vị %(name)s.", name=unit.name_vi), "info")
+        else:
+            flash(_("Không có gì thay đổi."), "info")
+        return redirect(url_for("admin.units"))
+    counters = db.session.scalars(sa.select(Counter).filter_by(unit_id=unit.id)
+                                  .order_by(Counter.code)).all()
+    return render_template("admin/unit_form.html", form=form, unit=unit, counters=counters,
+                           action_form=ActionForm(), deletable=not _references(unit)), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.post("/don-vi/<int:unit_id>/hoat-dong")
+def unit_toggle(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    if ActionForm().validate_on_submit():
+        unit.active = not unit.active
+        record("unit.activate" if unit.active else "unit.deactivate", "unit", unit.id,
+               code=unit.code)
+        db.session.commit()
+        flash(_("Đơn vị %(name)s đã được kích hoạt lại.", name=unit.name_vi) if unit.active
+              else _("Đơn vị %(name)s đã ngừng hoạt động.", name=unit.name_vi), "info")
+    return redirect(request.form.get("back") == "edit"
+                    and url_for("admin.unit_edit", unit_id=unit.id) or url_for("admin.units"))
+
+
+def _references(unit: Unit) -> list[str]:
+    """What still points at the unit, in words; empty when it may be deleted."""
+    checks = [(Response.unit_id, _("phiếu khảo sát")), (Counter.unit_id, _("quầy")),
+              (User.unit_id, _("tài khoản")), (DossierVolume.unit_id, _("số liệu hồ sơ")),
+              (Unit.parent_id, _("đơn vị cấp dưới"))]
+    found = []
+    for column, label in checks:
+        if db.session.scalar(sa.select(sa.func.count()).where(column == unit.id)):
+            found.append(label)
+    return found
+
+
+@bp.post("/don-vi/<int:unit_id>/xoa")
+def unit_delete(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("admin.unit_edit", unit_id=unit.id))
+    refs = _references(unit)
+    if refs:
+        flash(_("Không thể xóa đơn vị vì còn %(what)s gắn với nó. Hãy cho ngừng hoạt động "
+                "thay vì xóa.", what=", ".join(refs)), "error")
+        return render_template("admin/message.html", back=url_for("admin.unit_edit",
+                                                                  unit_id=unit.id)), 409
+    record("unit.delete", "unit", unit.id, **_snapshot(unit))
+    db.session.delete(unit)
+    db.session.commit()
+    flash(_("Đã xóa đơn vị %(name)s.", name=unit.name_vi), "info")
+    return redirect(url_for("admin.units"))

@@ -1,0 +1,126 @@
+"""The OpenAPI 3 description of the read-only indices API, kept true by tests/api/test_openapi.py
+(every documented parameter is exercised and every real response validated against it)."""
+
+from __future__ import annotations
+
+from analysis.methods import METHODS
+
+LEVELS = ("overall", "element", "item", "pooled", "all")
+PARAMETERS = ("period", "by", "unit", "field", "level", "method")
+
+_NUM = {"type": ["number", "null"]}
+_STR = {"type": ["string", "null"]}
+
+ROW = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["unit_code", "unit_name", "field_code", "field_name", "level", "index",
+                 "estimate", "ci_low", "ci_high", "se", "df", "n_respondents", "n_answers",
+                 "method"],
+    "properties": {
+        "unit_code": {**_STR, "description": "Mã đơn vị (khi by có unit)."},
+        "unit_name": _STR,
+        "field_code": {**_STR, "description": "Mã lĩnh vực (khi by có field)."},
+        "field_name": _STR,
+        "level": {"type": "string", "enum": ["overall", "element", "item", "pooled"]},
+        "index": {"type": "string",
+                  "description": "overall, mã yếu tố (TC, TT, CC, KQ, PA) hoặc "
+                                 "<mã bộ câu hỏi>:<mã câu hỏi>."},
+        "estimate": {**_NUM, "description": "Tỷ lệ hài lòng, 0–1."},
+        "ci_low": _NUM, "ci_high": _NUM, "se": _NUM,
+        "df": {**_NUM, "description": "Bậc tự do của khoảng tin cậy."},
+        "n_respondents": {"type": "integer", "minimum": 0},
+        "n_answers": {"type": "integer", "minimum": 0},
+        "method": {"type": "string", "description": "Phương pháp (hoặc phương án dự phòng) "
+                                                    "đã dùng cho khoảng tin cậy."},
+    },
+}
+
+INDICES = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["period", "start", "end", "by", "unit", "field", "level", "method",
+                 "confidence", "rows"],
+    "properties": {
+        "period": {"type": "string", "example": "2026-Q3"},
+        "start": {"type": "string", "format": "date"},
+        "end": {"type": "string", "format": "date"},
+        "by": {"type": "array", "items": {"type": "string", "enum": ["unit", "field"]}},
+        "unit": _STR, "field": _STR,
+        "level": {"type": "string", "enum": list(LEVELS)},
+        "method": {"type": "string", "enum": list(METHODS)},
+        "confidence": {"type": "number"},
+        "rows": {"type": "array", "items": {"$ref": "#/components/schemas/IndexRow"}},
+    },
+}
+
+ERROR = {
+    "type": "object",
+    "required": ["error", "message", "status"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                   "status": {"type": "integer"}},
+}
+
+
+def _param(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "SIPAS – API chỉ số hài lòng (chỉ đọc)",
+            "version": "1.0.0",
+            "description": (
+                "Chỉ số hài lòng về sự phục vụ hành chính theo đơn vị, lĩnh vực và kỳ báo cáo, "
+                "tính bằng cùng công cụ với bảng điều khiển. Mỗi người dùng có một mã truy cập "
+                "riêng (quản trị viên cấp); phạm vi dữ liệu như trên bảng điều khiển: cán bộ "
+                "đơn vị chỉ thấy đơn vị mình và các đơn vị trực thuộc."),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"userToken": {"type": "http", "scheme": "bearer",
+                                              "description": "Mã truy cập cá nhân."}},
+            "schemas": {"Indices": INDICES, "IndexRow": ROW, "Error": ERROR},
+        },
+        "paths": {
+            "/indices": {
+                "get": {
+                    "summary": "Chỉ số hài lòng của một kỳ, theo đơn vị và/hoặc lĩnh vực",
+                    "operationId": "getIndices",
+                    "security": [{"userToken": []}],
+                    "parameters": [
+                        _param("period", "Kỳ báo cáo: 2026-Q1…Q4 (quý CCHC: 10/12–9/3, …), "
+                               "2026-H1, 2026-H2, 2026-9M, 2026-Y. Mặc định: quý vừa kết thúc.",
+                               {"type": "string", "pattern": r"^\d{4}-(Q[1-4]|H[12]|9M|Y)$"}),
+                        _param("by", "Nhóm theo đơn vị, lĩnh vực hoặc cả hai; bỏ trống: "
+                               "toàn phạm vi.",
+                               {"type": "string", "enum": ["unit", "field", "unit,field"]}),
+                        _param("unit", "Mã đơn vị: đơn vị này và các đơn vị trực thuộc.",
+                               {"type": "string"}),
+                        _param("field", "Mã lĩnh vực.", {"type": "string"}),
+                        _param("level", "Cấp chỉ số trả về (mặc định overall).",
+                               {"type": "string", "enum": list(LEVELS), "default": "overall"}),
+                        _param("method", "Phương pháp khoảng tin cậy (mặc định logit).",
+                               {"type": "string", "enum": list(METHODS), "default": "logit"}),
+                    ],
+                    "responses": {
+                        "200": {"description": "Các chỉ số",
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Indices"}}}},
+                        "400": _error("Tham số không hợp lệ"),
+                        "401": _error("Thiếu hoặc sai mã truy cập"),
+                        "404": _error("Không tìm thấy đơn vị (hoặc không thuộc phạm vi)"),
+                        "429": _error("Quá nhiều yêu cầu"),
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,64 @@
+"""POST /api/v1/receipt-links: a survey URL and a QR PNG to print on a dossier's receipt."""
+
+from __future__ import annotations
+
+import base64
+
+from flask import current_app, g, request
+
+from survey_app.api import bp
+from survey_app.errors import render_error
+from survey_app.extensions import limiter
+from survey_app.qr import qr_png
+from survey_app.receipts import ReceiptLinkError, make_receipt_link, unit_for_api_key
+
+
+def _api_key() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("X-API-Key")
+
+
+def _limit_key() -> str:
+    return "api:" + (getattr(g, "api_unit_code", None) or "anonymous")
+
+
+# Endpoints that authenticate a person (user token) or nobody (the OpenAPI document).
+NOT_UNIT_KEY_ENDPOINTS = {"api.indices", "api.openapi"}
+
+
+@bp.before_request
+def authenticate():
+    if request.endpoint in NOT_UNIT_KEY_ENDPOINTS:
+        return None
+    unit = unit_for_api_key(_api_key())
+    if unit is None:
+        return render_error(401, "a valid unit API key is required (Authorization: Bearer …)")
+    g.api_unit = unit
+    g.api_unit_code = unit.code
+    return None
+
+
+@bp.post("/receipt-links")
+@limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "600 per minute"),
+               key_func=_limit_key)
+def receipt_link():
+    """Body: {"dossier_code", "counter", "field"?, "procedure_code"?} → 201 with url and QR."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return render_error(400, "the body must be a JSON object")
+    try:
+        link = make_receipt_link(g.api_unit, data.get("counter"), data.get("dossier_code"),
+                                 data.get("field"), data.get("procedure_code"))
+    except ReceiptLinkError as exc:
+        body, _ = render_error(422, exc.message)
+        body["field"] = exc.field
+        return body, 422
+    return {
+        "url": link.url,
+        "expires_at": link.expires_at.isoformat(timespec="seconds"),
+        "unit": g.api_unit.code,
+        "counter": link.counter.code,
+        "qr_png_base64": base64.b64encode(qr_png(link.url, box_size=6)).decode("ascii"),
+    }, 201

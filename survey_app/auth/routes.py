@@ -1,0 +1,77 @@
+"""Log in and out. Throttled per client and per account; no session fixation; no open
+redirect; the same message for an unknown user and a wrong password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash
+
+from survey_app.audit import record
+from survey_app.auth import bp
+from survey_app.auth.forms import LoginForm
+from survey_app.extensions import db, limiter
+from survey_app.models import User, utcnow
+
+# A fixed hash to compare against when the user does not exist, so both failures take
+# the same time and an attacker cannot tell which usernames exist.
+_DUMMY_HASH = ("scrypt:32768:8:1$GrsQ78Lj9ukHWpYK$82dbbdb859b359c020576f2be9bf1d3e86e57ae609d"
+               "ed7e13904b3c9f9ebc29b51c551f875bd40840ae175aaebf5237c4db87e93d829a005306be21d"
+               "7dd9e5b7")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host, scheme or protocol-relative URL."""
+    if not target:
+        return url_for("staff.dashboard")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return url_for("staff.dashboard")
+    return target
+
+
+def _username_key() -> str:
+    return "login:" + (request.form.get("username") or "").strip().lower()[:64]
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_CLIENT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"], methods=["POST"],
+               key_func=_username_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        user = db.session.scalar(db.select(User).filter_by(username=username))
+        ok = check_password_hash(user.password_hash if user else _DUMMY_HASH,
+                                 form.password.data)
+        if user is not None and ok and user.active:
+            session.clear()  # a new session: no fixation of a pre-login session id
+            login_user(user, remember=form.remember.data)
+            user.last_login_at = utcnow()
+            record("login", "user", user.id, user=user)
+            db.session.commit()
+            return redirect(safe_next(form.next.data))
+        record("login_failed", "user", None, username=username[:64])
+        db.session.commit()
+        flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
+    # A refused POST (bad credentials or invalid fields) is a 422, a plain GET a 200.
+    return render_template("auth/login.html", form=form), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.post("/thoat")
+def logout():
+    if current_user.is_authenticated:
+        record("logout", "user", current_user.id)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))

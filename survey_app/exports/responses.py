@@ -1,0 +1,108 @@
+"""Anonymised responses, one row per response, read in pages so memory stays flat.
+
+What a row holds: unit, field, local day, channel, instrument and the answer to every
+question by item code. What it never holds: the dossier hash, the client hash, the
+submission key, the database id (sequential ids would let a reader order responses
+within a day and link them to the comments), the comment text, or the demographic
+questions (with unit and day they could point at a person in a small commune).
+
+Pages are keyset-paginated on the response id: each page is two short queries (the
+responses, then their answers), so no cursor or transaction stays open while the client
+downloads, and the same code runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import Answer, Field, InstrumentVersion, Response, Unit
+from survey_app.reporting.indices import VIETNAM, ReportScope, response_filters
+
+PAGE_SIZE = 2000
+HIDDEN_SECTIONS = frozenset({"demographics"})
+NOT_APPLICABLE = "na"
+FIXED_COLUMNS = ["row", "unit_code", "unit_name", "field_code", "field_name", "date",
+                 "channel", "instrument"]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which question goes to which column, for every instrument version in the scope."""
+
+    columns: list[str]
+    position: dict[tuple[int, str], int]  # (instrument version id, item code) → column index
+    instrument: dict[int, str]  # version id → "sipas-2022@v1"
+
+
+def layout(scope: ReportScope) -> Layout:
+    used = db.session.scalars(sa.select(Response.instrument_version_id).distinct()
+                              .where(*response_filters(scope))).all()
+    versions = db.session.scalars(sa.select(InstrumentVersion)
+                                  .where(InstrumentVersion.id.in_(used))
+                                  .order_by(InstrumentVersion.code, InstrumentVersion.version)).all()
+    owners: dict[str, set[str]] = {}
+    for iv in versions:
+        for q in iv.instrument.questions:
+            if q.section not in HIDDEN_SECTIONS:
+                owners.setdefault(q.code, set()).add(iv.code)
+    columns: list[str] = []
+    index: dict[str, int] = {}
+    position: dict[tuple[int, str], int] = {}
+    for iv in versions:
+        for q in iv.instrument.questions:
+            if q.section in HIDDEN_SECTIONS:
+                continue
+            # An item code used by two questionnaires gets the questionnaire's name.
+            name = q.code if len(owners[q.code]) == 1 else f"{iv.code}:{q.code}"
+            if name not in index:
+                index[name] = len(FIXED_COLUMNS) + len(columns)
+                columns.append(name)
+            position[(iv.id, q.code)] = index[name]
+    return Layout(columns, position, {iv.id: iv.key for iv in versions})
+
+
+def header(lay: Layout) -> list[str]:
+    return FIXED_COLUMNS + lay.columns
+
+
+def rows(scope: ReportScope, lay: Layout, page_size: int | None = None) -> Iterator[list]:
+    """Yield one list per valid response of `scope`, oldest first."""
+    page_size = page_size or PAGE_SIZE
+    units = {i: (c, n) for i, c, n in db.session.execute(
+        sa.select(Unit.id, Unit.code, Unit.name_vi))}
+    fields = {i: (c, n) for i, c, n in db.session.execute(
+        sa.select(Field.id, Field.code, Field.name_vi))}
+    width = len(FIXED_COLUMNS) + len(lay.columns)
+    last_id, number = 0, 0
+    while True:
+        page = db.session.execute(
+            sa.select(Response.id, Response.unit_id, Response.field_id, Response.submitted_at,
+                      Response.channel, Response.instrument_version_id)
+            .where(*response_filters(scope), Response.id > last_id)
+            .order_by(Response.id).limit(page_size)).all()
+        if not page:
+            return
+        ids = [r.id for r in page]
+        answers: dict[int, list[tuple[str, int | None]]] = {}
+        for rid, code, value in db.session.execute(
+                sa.select(Answer.response_id, Answer.item_code, Answer.value)
+                .where(Answer.response_id.in_(ids))):
+            answers.setdefault(rid, []).append((code, value))
+        db.session.rollback()  # end the read transaction between pages
+        for r in page:
+            number += 1
+            unit, field = units[r.unit_id], fields[r.field_id]
+            out: list = [None] * width
+            out[:len(FIXED_COLUMNS)] = [number, unit[0], unit[1], field[0], field[1],
+                                        r.submitted_at.astimezone(VIETNAM).date().isoformat(),
+                                        r.channel, lay.instrument.get(r.instrument_version_id)]
+            for code, value in answers.get(r.id, ()):
+                col = lay.position.get((r.instrument_version_id, code))
+                if col is not None:
+                    out[col] = NOT_APPLICABLE if value is None else value
+            yield out
+        last_id = ids[-1]

@@ -1,0 +1,124 @@
+"""Export routes: the dashboard's query (ky, don_vi, linh_vuc, pp) → a file, scoped and audited.
+
+    /xuat/chi-so.csv|.xlsx   index tables (headline, units, fields, elements, trend)
+    /xuat/phieu.csv|.xlsx    anonymised responses, one row each
+    /xuat/gop-y.csv          approved comments (admin and analyst only: free text may name
+                             people, so it is not handed to every unit reviewer)
+
+The query is parsed by the dashboard's own parser (same 400/404 rules), the scope by
+`build_dashboard`/`restrict`, and the audit entry is committed BEFORE the first byte is
+sent, so a download cut short is still on record.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, abort, stream_with_context
+from flask_login import current_user
+
+from analysis.periods import period_bounds
+from survey_app.audit import record
+from survey_app.auth.decorators import role_required
+from survey_app.exports import bp
+from survey_app.exports import responses as resp
+from survey_app.exports.tables import COLUMNS, PERCENT_COLUMNS, TABLES, all_rows, table_rows
+from survey_app.exports.writers import csv_stream, file_chunks, xlsx_file
+from survey_app.extensions import db
+from survey_app.models import Comment, Field, Unit
+from survey_app.models import Response as SurveyResponse
+from survey_app.reporting.indices import VIETNAM, ReportScope, response_filters
+from survey_app.scoping import restrict, subtree_ids
+from survey_app.staff.queries import parse_query, query_args
+from survey_app.staff.routes import STAFF, dashboard_for
+
+CSV_TYPE = "text/csv"  # Flask adds "; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filename(kind: str, query, ext: str) -> str:
+    """ASCII file name that says what is inside: sipas_phieu_2026-Q3_don-vi-12.csv."""
+    parts = ["sipas", kind, query.period]
+    if query.unit_id:
+        parts.append(f"don-vi-{query.unit_id}")
+    if query.field_id:
+        parts.append(f"linh-vuc-{query.field_id}")
+    return "_".join(parts) + "." + ext
+
+
+def _download(body, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"  # scoped data: never in a shared cache
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _audit(action: str, query, fmt: str, **extra) -> None:
+    record(action, "export", None, format=fmt, **query_args(query), **extra)
+    db.session.commit()
+
+
+def _scope(query) -> ReportScope:
+    """The user's scope for the query: the same narrowing build_dashboard applies."""
+    start, end = period_bounds(query.period)
+    unit_ids = tuple(sorted(subtree_ids([query.unit_id]))) if query.unit_id else None
+    field_ids = (query.field_id,) if query.field_id else None
+    return restrict(ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids),
+                    current_user)
+
+
+@bp.get("/chi-so.<ext>")
+@role_required(*STAFF)
+def indices(ext: str):
+    if ext not in ("csv", "xlsx"):
+        abort(404)
+    query = parse_query(current_user)
+    data = dashboard_for(current_user, query)
+    _audit("export.indices", query, ext)
+    name = _filename("chi-so", query, ext)
+    if ext == "csv":
+        return _download(stream_with_context(csv_stream(COLUMNS, all_rows(data))), CSV_TYPE, name)
+    sheets = [(title, COLUMNS, table_rows(data, table)) for table, title in TABLES.items()]
+    return _download(file_chunks(xlsx_file(sheets, PERCENT_COLUMNS)), XLSX_TYPE, name)
+
+
+@bp.get("/phieu.<ext>")
+@role_required(*STAFF)
+def responses(ext: str):
+    if ext not in ("csv", "xlsx"):
+        abort(404)
+    query = parse_query(current_user)
+    scope = _scope(query)
+    lay = resp.layout(scope)
+    _audit("export.responses", query, ext)
+    name = _filename("phieu", query, ext)
+    if ext == "csv":
+        body = stream_with_context(csv_stream(resp.header(lay), resp.rows(scope, lay)))
+        return _download(body, CSV_TYPE, name)
+    spool = xlsx_file([("Phiếu", resp.header(lay), resp.rows(scope, lay))])
+    return _download(file_chunks(spool), XLSX_TYPE, name)
+
+
+@bp.get("/gop-y.csv")
+@role_required("admin", "analyst")
+def comments():
+    query = parse_query(current_user)
+    scope = _scope(query)
+    _audit("export.comments", query, "csv")
+
+    def rows():
+        units = dict(db.session.execute(sa.select(Unit.id, Unit.name_vi)).all())
+        fields = dict(db.session.execute(sa.select(Field.id, Field.name_vi)).all())
+        result = db.session.execute(
+            sa.select(SurveyResponse.unit_id, SurveyResponse.field_id, Comment.created_at,
+                      Comment.text)
+            .join(SurveyResponse, SurveyResponse.id == Comment.response_id)
+            .where(Comment.status == "approved", *response_filters(scope))
+            .order_by(Comment.created_at))
+        for unit_id, field_id, at, text in result:
+            yield [units[unit_id], fields[field_id],
+                   at.astimezone(VIETNAM).date().isoformat(), text]
+
+    header = ["unit_name", "field_name", "date", "comment"]
+    return _download(stream_with_context(csv_stream(header, rows())), CSV_TYPE,
+                     _filename("gop-y", query, "csv"))

@@ -1,0 +1,36 @@
+"""The extension objects, created once here and bound to the app in create_app."""
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+
+from survey_app.models.base import db
+from survey_app.privacy import client_key
+
+migrate = Migrate(render_as_batch=True, compare_type=True)
+csrf = CSRFProtect()
+babel = Babel()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+# Rate-limit keys are salted hashes of the client address, never the address itself.
+limiter = Limiter(key_func=client_key, default_limits=[], strategy="moving-window")
+
+__all__ = ["babel", "csrf", "db", "limiter", "login_manager", "migrate"]
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from survey_app.models import User
+
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+from flask_babel import lazy_gettext as _l  # noqa: E402
+
+login_manager.login_message = _l("Vui lòng đăng nhập để xem trang này.")
+login_manager.login_message_category = "info"

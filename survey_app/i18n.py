@@ -1,0 +1,78 @@
+"""Locale selection: the user's explicit choice (?lang=, kept in the session), else Vietnamese.
+
+Citizens at a Vietnamese counter often have phones set to English; the survey must
+still open in Vietnamese (issue 3), so the browser's Accept-Language is not used.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+
+from survey_app.extensions import babel
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    return str(get_locale() or "vi")
+
+
+def lang_url(lang: str) -> str:
+    """This page in another language, keeping its query (a receipt link's ?d= must survive)."""
+    args = request.args.to_dict()
+    if request.method == "POST" and request.form.get("d") and "d" not in args:
+        args["d"] = request.form["d"]
+    args["lang"] = lang
+    return "?" + urlencode(args)  # relative: same page, whatever its path
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_locale"] = current_locale
+    app.jinja_env.globals["lang_url"] = lang_url
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
+
+
+def _pct(value, decimals: int = 1) -> str:
+    """0.925 → "92,5%" in Vietnamese (decimal comma), "92.5%" in English; missing → "–"."""
+    from analysis.figures.style import percent
+
+    if value is None:
+        return "–"
+    try:
+        return percent(float(value), current_locale(), decimals)
+    except (TypeError, ValueError):
+        return "–"
+
+
+def _num(value) -> str:
+    """Thousands with a dot in Vietnamese (1.234), a comma in English."""
+    if value is None or value != value:
+        return "–"
+    text = f"{int(value):,}"
+    return text.replace(",", ".") if current_locale() == "vi" else text
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters["pct"] = _pct
+    app.jinja_env.filters["num"] = _num
+    from survey_app.reporting.indices import VIETNAM
+
+    def localtime(value, fmt: str = "%d/%m/%Y %H:%M") -> str:
+        """A stored UTC time as Vietnam's wall-clock time (UTC+7 all year)."""
+        return "–" if value is None else value.astimezone(VIETNAM).strftime(fmt)
+
+    app.jinja_env.filters["localtime"] = localtime

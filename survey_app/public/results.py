@@ -1,0 +1,66 @@
+"""GET /ket-qua/<unit code>: a unit's published headline index, for citizens (opt-in).
+
+Only units whose admin turned on `publish_results` have a page; any other code is a 404,
+exactly like an unknown one. The page shows the headline index and its 95% interval for
+the last complete reporting quarter and the three before it — no unit table, no
+comments, no sample details beyond what the interval already says. The numbers are the
+engine's for the unit and the units below it, like the dashboard's unit view; they are
+kept a few minutes in memory so that a shared link cannot make the server recompute.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import abort, render_template
+
+from analysis.periods import period_bounds
+from survey_app.extensions import db, limiter
+from survey_app.models import Unit
+from survey_app.public import bp
+from survey_app.reporting import ReportScope, compute_indices_sql
+from survey_app.reporting.dashboard import default_period, recent_periods
+from survey_app.scoping import subtree_ids
+from survey_app.staff.queries import period_name
+
+CACHE_SECONDS = 300
+PERIODS_SHOWN = 4
+_CACHE: dict = {}
+
+
+def _headline(unit_id: int, period: str) -> dict | None:
+    start, end = period_bounds(period)
+    table = compute_indices_sql(ReportScope(start, end, unit_ids=tuple(sorted(subtree_ids([unit_id])))))
+    overall = table[table["level"] == "overall"]
+    if overall.empty:
+        return None
+    row = overall.iloc[0]
+    return {"period": period, "estimate": float(row["estimate"]),
+            "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"])}
+
+
+def published_results(unit: Unit, today=None) -> list[dict]:
+    """Headline of the last PERIODS_SHOWN reporting quarters, newest first (None: no data)."""
+    last = default_period(today or datetime.now(UTC).date())
+    key = (unit.id, last)
+    hit = _CACHE.get(key)
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    if len(_CACHE) > 1024:
+        _CACHE.clear()
+    rows = [{"period": p, "name": period_name(p), "result": _headline(unit.id, p)}
+            for p in reversed(recent_periods(last, PERIODS_SHOWN))]
+    _CACHE[key] = (time.monotonic(), rows)
+    return rows
+
+
+@bp.get("/ket-qua/<code>")
+@limiter.limit("60 per minute")
+def results(code: str):
+    unit = db.session.scalar(sa.select(Unit).where(Unit.code == code[:32], Unit.active.is_(True),
+                                                   Unit.publish_results.is_(True)))
+    if unit is None:
+        abort(404)
+    return render_template("public/results.html", unit=unit, rows=published_results(unit))

@@ -1,0 +1,136 @@
+"""The citizen's path: landing page, survey form, submission, thank-you page."""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+
+from survey_app import submission as svc
+from survey_app.extensions import csrf, db, limiter
+from survey_app.i18n import current_locale
+from survey_app.models import Counter, Unit
+from survey_app.privacy import client_hash, client_key
+from survey_app.public import bp
+from survey_app.public.forms import SurveyMetaForm
+from survey_app.tokens import issue_form_token
+
+
+@bp.get("/")
+def index():
+    published = db.session.scalars(
+        db.select(Unit).where(Unit.publish_results.is_(True), Unit.active.is_(True))
+        .order_by(Unit.name_vi)
+    ).all()
+    return render_template("public/index.html", published_units=published)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness and database reachability for the load balancer."""
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}
+
+
+def _problem(exc: svc.SubmissionError, counter: Counter | None = None):
+    """A refusal as a page in the user's language, with a way forward where there is one."""
+    return render_template("public/problem.html", error=exc, counter=counter), exc.status
+
+
+def _render_form(counter: Counter, claim, meta: SurveyMetaForm, answers=None, errors=None,
+                 values=None, status: int = 200):
+    ask_field = svc.known_field(counter, claim) is None
+    page = render_template(
+        "public/survey.html", counter=counter, unit=counter.unit,
+        instrument=counter.instrument_version.instrument, meta=meta, claim=claim,
+        fields=svc.selectable_fields() if ask_field else [], ask_field=ask_field,
+        answers=answers or {}, errors=errors or {}, values=values or {})
+    return page, status
+
+
+@bp.get("/s/<slug>")
+def survey(slug: str):
+    """The form of a counter (poster QR) or of one dossier (receipt QR, ?d=<token>)."""
+    try:
+        counter = svc.open_counter(slug)
+    except svc.SubmissionError as exc:
+        return _problem(exc)
+    token = request.args.get("d") or None
+    try:
+        claim = svc.read_claim(counter, token)
+    except svc.SubmissionError as exc:
+        return _problem(exc, counter)
+    meta = SurveyMetaForm(formdata=None, form_token=issue_form_token(counter.id), d=token or "")
+    return _render_form(counter, claim, meta)
+
+
+def _client_limit() -> str:
+    return current_app.config.get("SURVEY_RATE_LIMIT_CLIENT", "10 per minute;60 per hour")
+
+
+def _counter_limit() -> str:
+    return current_app.config.get("SURVEY_RATE_LIMIT_COUNTER", "120 per minute")
+
+
+def _counter_key() -> str:
+    return "counter:" + str((request.view_args or {}).get("slug", ""))
+
+
+def _raw_body_is_utf8() -> bool:
+    """Werkzeug quietly keeps undecodable bytes as '%FF' text: refuse them before parsing."""
+    from urllib.parse import unquote_to_bytes
+
+    raw = request.get_data(cache=True)
+    try:
+        for pair in raw.split(b"&"):
+            unquote_to_bytes(pair.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@bp.post("/s/<slug>")
+@csrf.exempt  # checked below, after the raw body was checked (see _raw_body_is_utf8)
+@limiter.limit(_client_limit, key_func=client_key)
+@limiter.limit(_counter_limit, key_func=_counter_key)
+def submit_survey(slug: str):
+    utf8 = _raw_body_is_utf8()
+    csrf.protect()  # raises CSRFError → a 400 page
+    try:
+        counter = svc.open_counter(slug)
+    except svc.SubmissionError as exc:
+        return _problem(exc)
+    if not utf8:
+        return _problem(svc.MalformedInput(), counter)
+    form = request.form
+    answers = {key[2:]: value for key, value in form.items() if key.startswith("q_")}
+    req = svc.SubmissionRequest(
+        counter=counter, form_token=form.get("form_token", ""), answers=answers,
+        field_code=form.get("field") or None, comment=form.get("comment"),
+        dossier_token=form.get("d") or None, honeypot=form.get("website"),
+        locale=current_locale(), client_hash=client_hash())
+    try:
+        svc.submit(req)
+    except svc.InvalidAnswers as exc:
+        claim = svc.read_claim(counter, req.dossier_token) if req.dossier_token else None
+        meta = SurveyMetaForm(formdata=None, form_token=req.form_token, d=req.dossier_token or "")
+        return _render_form(counter, claim, meta, answers=answers, errors=exc.errors,
+                            values={"field": req.field_code, "comment": req.comment or ""},
+                            status=exc.status)
+    except svc.SubmissionError as exc:
+        return _problem(exc, counter)
+    return redirect(url_for("public.thanks", slug=slug), code=303)
+
+
+@bp.get("/s/<slug>/cam-on")
+def thanks(slug: str):
+    """"Cảm ơn": what happens with the answers, and the unit's public results if any."""
+    try:
+        counter = svc.open_counter(slug)
+    except svc.SubmissionError as exc:
+        return _problem(exc)
+    return render_template("public/thanks.html", counter=counter, unit=counter.unit)
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(exc: CSRFError):
+    return _problem(svc.SessionExpired())

@@ -1,0 +1,273 @@
+"""Build the periodic report PDF from a Dashboard: no number is computed here.
+
+Sections follow what a district's CCHC report to Nội vụ needs: scope and period, method in
+plain words, the headline against the plan's target, the units and fields tables with
+their status, the figures, priorities for improvement, sample sizes and caveats. A4
+portrait, DejaVu Sans (every Vietnamese glyph; loaded the way the posters load it).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from analysis.figures import forest_plot, heatmap, trend_plot
+from analysis.figures.style import percent
+from survey_app.posters import font_dir
+from survey_app.reporting.dashboard import Dashboard
+
+STATUS_WORDS = {"met": "Đạt chỉ tiêu", "below": "Chưa đạt chỉ tiêu",
+                "inconclusive": "Chưa đủ căn cứ", "none": "Chưa có chỉ tiêu"}
+MIN_RANKED = 30
+INK, MUTED, HEAD = (20, 20, 20), (90, 90, 90), (230, 234, 242)
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """What the title block says: who reports, on what, when."""
+
+    authority: str  # e.g. "UBND huyện Xuân Hòa"
+    scope_name: str  # "Toàn địa phương" or a unit's name
+    field_name: str | None
+    period_name: str  # "Quý II 2026 (10/03/2026–09/06/2026)"
+    generated: str  # "21/11/2026 09:30"
+    method_name: str = "logit"
+
+
+def _num(value) -> str:
+    return "–" if value is None or value != value else f"{int(value):,}".replace(",", ".")
+
+
+def _pct(value) -> str:
+    return "–" if value is None or value != value else percent(float(value))
+
+
+class ReportPDF(FPDF):
+    def multi_cell(self, *args, **kwargs):  # always continue below, at the left margin
+        kwargs.setdefault("new_x", "LMARGIN")
+        kwargs.setdefault("new_y", "NEXT")
+        return super().multi_cell(*args, **kwargs)
+
+    def __init__(self) -> None:
+        super().__init__(orientation="portrait", unit="mm", format=(210, 297))
+        folder = font_dir()
+        self.add_font("DejaVu", "", str(folder / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(folder / "DejaVuSans-Bold.ttf"))
+        self.add_font("DejaVu", "I", str(folder / "DejaVuSans-Oblique.ttf"))
+        self.set_margins(20, 15, 15)
+        self.set_auto_page_break(True, 18)
+        self.set_creator("SIPAS")
+        self.set_title("Báo cáo kết quả đo lường sự hài lòng")
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", "", 8)
+        self.set_text_color(*MUTED)
+        self.cell(0, 5, f"Trang {self.page_no()}/{{nb}}", align="C")
+
+    def heading(self, text: str) -> None:
+        if self.get_y() > 250:
+            self.add_page()
+        self.ln(3)
+        self.set_font("DejaVu", "B", 12)
+        self.set_text_color(*INK)
+        self.multi_cell(0, 7, text)
+        self.ln(1)
+
+    def para(self, text: str, size: float = 10.5, style: str = "") -> None:
+        self.set_font("DejaVu", style, size)
+        self.set_text_color(*INK)
+        self.multi_cell(0, 5.4, text, align="J")
+        self.ln(1.2)
+
+    def table(self, header: list[str], rows: list[list[str]], widths: tuple[float, ...],
+              align: str = "L") -> None:
+        self.set_font("DejaVu", "", 8.5)
+        self.set_text_color(*INK)
+        aligns = tuple("L" if i == 0 else "C" for i in range(len(header)))
+        with self.table_block(widths, aligns) as t:
+            row = t.row()
+            for h in header:
+                row.cell(h)
+            for r in rows:
+                row = t.row()
+                for value in r:
+                    row.cell(value)
+        self.ln(2)
+
+    def table_block(self, widths, aligns):
+        return super().table(col_widths=widths, text_align=aligns, line_height=4.6,
+                             headings_style=FontFace(emphasis="BOLD", fill_color=HEAD),
+                             first_row_as_headings=True)
+
+    def figure(self, fig, width: float = 170) -> None:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=150)
+        buf.seek(0)
+        height = width * fig.get_figheight() / fig.get_figwidth()
+        if self.get_y() + height > 279:
+            self.add_page()
+        self.image(buf, x=(210 - width) / 2 + 2.5, w=width)
+        self.ln(2)
+
+
+def _title_block(pdf: ReportPDF, meta: ReportMeta) -> None:
+    pdf.set_font("DejaVu", "B", 10.5)
+    y = pdf.get_y()
+    pdf.set_xy(20, y)
+    pdf.multi_cell(80, 5, meta.authority.upper() + "\nPHÒNG NỘI VỤ", align="C")
+    pdf.set_xy(100, y)
+    pdf.multi_cell(95, 5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập – Tự do – Hạnh phúc",
+                   align="C")
+    pdf.line(45, y + 11.5, 75, y + 11.5)
+    pdf.line(125, y + 11.5, 170, y + 11.5)
+    pdf.set_xy(100, y + 14)
+    pdf.set_font("DejaVu", "I", 10)
+    pdf.cell(95, 5, f"Ngày lập: {meta.generated}", align="C")
+    pdf.set_y(y + 26)
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.multi_cell(0, 7, "BÁO CÁO\nKết quả đo lường sự hài lòng của người dân, tổ chức đối với "
+                   "sự phục vụ của cơ quan hành chính", align="C")
+    pdf.set_font("DejaVu", "", 11)
+    pdf.multi_cell(0, 6, f"Kỳ báo cáo: {meta.period_name}", align="C")
+    pdf.ln(4)
+
+
+def _scope(pdf: ReportPDF, d: Dashboard, meta: ReportMeta) -> None:
+    pdf.heading("I. PHẠM VI VÀ KỲ BÁO CÁO")
+    field = meta.field_name or "tất cả lĩnh vực"
+    pdf.para(f"Phạm vi: {meta.scope_name}; lĩnh vực: {field}. Kỳ báo cáo: {meta.period_name}. "
+             f"Số phiếu hợp lệ: {_num(d.volumes['responses'])}"
+             + (f" trên {_num(d.volumes['received'])} hồ sơ tiếp nhận trong kỳ "
+                f"({_pct(d.volumes['rate'])})." if d.volumes["received"] else "."))
+
+
+def _method(pdf: ReportPDF, meta: ReportMeta) -> None:
+    pdf.heading("II. PHƯƠNG PHÁP")
+    pdf.para("Người dân, tổ chức đánh giá sau khi giải quyết thủ tục hành chính, bằng phiếu "
+             "không ghi tên (quét mã QR tại quầy hoặc trên giấy hẹn). Mỗi tiêu chí có 5 mức; "
+             "“hài lòng” và “rất hài lòng” được tính là hài lòng, câu “không áp dụng” không "
+             "tính. Chỉ số của một yếu tố là trung bình tỷ lệ hài lòng của các tiêu chí thuộc "
+             "yếu tố đó; chỉ số chung là trung bình của năm yếu tố (tiếp cận dịch vụ, thủ tục "
+             "hành chính, công chức, kết quả, tiếp nhận góp ý).")
+    pdf.para("Mỗi chỉ số đi kèm khoảng tin cậy 95%, tính theo thiết kế khảo sát (các câu trả "
+             "lời của cùng một người được xem là một cụm; phương pháp "
+             f"{meta.method_name}). Một chỉ tiêu được coi là ĐẠT khi cận dưới của khoảng tin "
+             "cậy không thấp hơn chỉ tiêu; CHƯA ĐẠT khi cận trên thấp hơn chỉ tiêu; các trường "
+             "hợp còn lại là CHƯA ĐỦ CĂN CỨ, kèm số phiếu cần có để kết luận.")
+
+
+def _headline(pdf: ReportPDF, d: Dashboard) -> None:
+    pdf.heading("III. KẾT QUẢ CHUNG SO VỚI CHỈ TIÊU")
+    h = d.headline
+    if not h:
+        pdf.para("Chưa có phiếu đánh giá hợp lệ trong kỳ này.")
+        return
+    text = (f"Chỉ số hài lòng chung: {_pct(h['estimate'])} (khoảng tin cậy 95%: "
+            f"{_pct(h['ci_low'])}–{_pct(h['ci_high'])}; {_num(h['n_respondents'])} phiếu).")
+    if h.get("target"):
+        text += (f" Chỉ tiêu: ≥ {percent(h['target'], decimals=0)} "
+                 f"({h.get('target_source') or 'kế hoạch CCHC'}, năm {h.get('target_year')}). "
+                 f"Đánh giá: {STATUS_WORDS.get(h['status'], h['status'])}.")
+        if h["status"] == "inconclusive" and h.get("n_needed"):
+            text += f" Cần khoảng {_num(h['n_needed'])} phiếu để kết luận."
+    pdf.para(text, style="B")
+    if not d.elements.empty:
+        rows = [[d.element_names.get(r.index, r.index), _pct(r.estimate),
+                 f"{_pct(r.ci_low)}–{_pct(r.ci_high)}", _num(r.n_respondents)]
+                for r in d.elements.itertuples()]
+        pdf.table(["Yếu tố", "Chỉ số", "Khoảng tin cậy 95%", "Số phiếu"], rows,
+                  (80, 25, 45, 25))
+
+
+def _units(pdf: ReportPDF, d: Dashboard) -> None:
+    pdf.heading("IV. KẾT QUẢ THEO ĐƠN VỊ")
+    if d.units.empty:
+        pdf.para("Không có đơn vị nào có phiếu trong kỳ.")
+        return
+    rows = []
+    for r in d.units.itertuples():
+        rank = f"{int(r.rank)}" if r.rankable else "–"
+        rows.append([r.unit, _pct(r.estimate), f"{_pct(r.ci_low)}–{_pct(r.ci_high)}",
+                     _num(r.n_respondents), rank, STATUS_WORDS.get(r.status, r.status)])
+    pdf.table(["Đơn vị", "Chỉ số", "KTC 95%", "Số phiếu", "Hạng", "So với chỉ tiêu"], rows,
+              (58, 18, 32, 17, 13, 37))
+    pdf.para(f"Hạng xếp theo ước lượng hiệu chỉnh (Bayes thực nghiệm); đơn vị dưới {MIN_RANKED} "
+             "phiếu không xếp hạng.", size=8.5, style="I")
+
+
+def _fields(pdf: ReportPDF, d: Dashboard) -> None:
+    pdf.heading("V. KẾT QUẢ THEO LĨNH VỰC")
+    if d.fields.empty:
+        pdf.para("Không có lĩnh vực nào có phiếu trong kỳ.")
+        return
+    rows = [[r.field, _pct(r.estimate), f"{_pct(r.ci_low)}–{_pct(r.ci_high)}",
+             _num(r.n_respondents),
+             (f"≥ {percent(r.target, decimals=0)}" if r.target == r.target and r.target else "–"),
+             STATUS_WORDS.get(r.status, r.status)] for r in d.fields.itertuples()]
+    pdf.table(["Lĩnh vực", "Chỉ số", "KTC 95%", "Số phiếu", "Chỉ tiêu", "Đánh giá"], rows,
+              (55, 18, 32, 17, 16, 37))
+
+
+def _figures(pdf: ReportPDF, d: Dashboard) -> None:
+    pdf.add_page()  # the heading stays with its first figure
+    pdf.heading("VI. BIỂU ĐỒ")
+    target = d.headline["target"] if d.headline else None
+    figures = []
+    if not d.units.empty:
+        figures.append(forest_plot(d.units, label="unit", target=target,
+                                   title="Hình 1. Chỉ số hài lòng theo đơn vị"))
+    if not d.heatmap.empty:
+        figures.append(heatmap(d.heatmap, row="unit", names=d.element_names,
+                               title="Hình 2. Chỉ số theo đơn vị và yếu tố"))
+    if not d.trend.empty:
+        figures.append(trend_plot(d.trend, group=None, target=target,
+                                  title="Hình 3. Chỉ số hài lòng chung qua các kỳ"))
+    if not figures:
+        pdf.para("Chưa có số liệu để vẽ biểu đồ.")
+    for fig in figures:
+        pdf.figure(fig)
+
+
+def _priorities(pdf: ReportPDF, d: Dashboard) -> None:
+    pdf.heading("VII. NỘI DUNG CẦN ƯU TIÊN CẢI THIỆN")
+    if d.elements.empty:
+        pdf.para("Chưa có số liệu.")
+        return
+    worst = d.elements.sort_values("estimate").head(3)
+    lines = [f"{i}. {d.element_names.get(r.index, r.index)}: {_pct(r.estimate)} "
+             f"(không hài lòng {_pct(1 - r.estimate)})"
+             for i, r in enumerate(worst.itertuples(), start=1)]
+    pdf.para("Các yếu tố có tỷ lệ hài lòng thấp nhất trong phạm vi báo cáo:\n" + "\n".join(lines))
+
+
+def _sample(pdf: ReportPDF, d: Dashboard) -> None:
+    pdf.heading("VIII. CỠ MẪU VÀ LƯU Ý")
+    small = d.units[d.units["n_respondents"] < MIN_RANKED] if not d.units.empty else pd.DataFrame()
+    notes = [f"Tổng số phiếu hợp lệ: {_num(d.volumes['responses'])}."]
+    if not small.empty:
+        notes.append(f"{len(small)} đơn vị có dưới {MIN_RANKED} phiếu ("
+                     + ", ".join(small["unit"].head(8)) + ("…" if len(small) > 8 else "")
+                     + "): khoảng tin cậy rộng, không xếp hạng; nên tăng số phiếu ở kỳ sau.")
+    notes += ["Phiếu tự nguyện, không chọn mẫu ngẫu nhiên: người đánh giá có thể khác người "
+              "không đánh giá; chỉ số phản ánh ý kiến người đã trả lời.",
+              "Phiếu bị đánh dấu nghi vấn (gửi quá nhanh, trùng lặp) không được tính.",
+              "Mục ưu tiên cải thiện dựa trên tỷ lệ không hài lòng của từng yếu tố; phân tích "
+              "mức độ ảnh hưởng của từng yếu tố đến sự hài lòng chung chưa đưa vào báo cáo này."]
+    pdf.para("\n".join(f"– {n}" for n in notes))
+
+
+def build_pdf(d: Dashboard, meta: ReportMeta) -> bytes:
+    """The report as PDF bytes."""
+    pdf = ReportPDF()
+    pdf.add_page()
+    _title_block(pdf, meta)
+    for section in (_scope, _method):
+        section(pdf, d, meta) if section is _scope else section(pdf, meta)
+    for section in (_headline, _units, _fields, _figures, _priorities, _sample):
+        section(pdf, d)
+    return bytes(pdf.output())

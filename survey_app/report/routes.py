@@ -1,0 +1,99 @@
+"""GET /bao-cao: the periodic report for the dashboard's query (same scope rules, audited).
+
+Small scopes are built in the request; large ones (more than SYNC_MAX_RESPONSES valid
+responses) in the background (survey_app.report.jobs): the page refreshes itself every
+few seconds (meta refresh, no script) until the file is ready, then redirects to it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import Response, current_app, redirect, render_template, send_file, url_for
+from flask_login import current_user
+
+from survey_app.audit import record
+from survey_app.auth.decorators import role_required
+from survey_app.extensions import db
+from survey_app.models import Field, Unit, User
+from survey_app.models import Response as SurveyResponse
+from survey_app.report import bp, jobs
+from survey_app.report.builder import ReportMeta, build_pdf
+from survey_app.reporting.dashboard import build_dashboard
+from survey_app.reporting.indices import VIETNAM, response_filters
+from survey_app.staff.queries import parse_query, period_name, query_args
+from survey_app.staff.routes import STAFF
+
+SYNC_MAX_RESPONSES = 20_000
+
+
+def _meta(user, query) -> ReportMeta:
+    root = db.session.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+    unit = db.session.get(Unit, query.unit_id) if query.unit_id else None
+    field = db.session.get(Field, query.field_id) if query.field_id else None
+    return ReportMeta(
+        authority=root.name_vi if root else "Ủy ban nhân dân",
+        scope_name=unit.name_vi + " (và các đơn vị trực thuộc)" if unit else "Toàn địa phương",
+        field_name=field.name_vi if field else None, period_name=period_name(query.period),
+        generated=datetime.now(UTC).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M"),
+        method_name=query.method)
+
+
+def _builder(user, query):
+    """A closure that builds the PDF later, in any thread with an app context (the title
+    block's texts are made now: they are translated, which needs the request)."""
+    user_id, meta = user.id, _meta(user, query)
+
+    def build() -> bytes:
+        return build_pdf(build_dashboard(db.session.get(User, user_id), query), meta)
+    return build
+
+
+def _filename(query) -> str:
+    return f"bao-cao-sipas_{query.period}.pdf"
+
+
+@bp.get("")
+@role_required(*STAFF)
+def report():
+    query = parse_query(current_user)
+    key = jobs.report_key(current_user, query)
+    if jobs.state(key) == "ready":
+        return redirect(url_for("report.download", **query_args(query)))
+    scope_responses = _responses_in_scope(query)
+    if scope_responses <= current_app.config.get("REPORT_SYNC_MAX_RESPONSES",
+                                                 SYNC_MAX_RESPONSES):
+        pdf = _builder(current_user, query)()
+        record("export.report", "export", None, format="pdf", mode="sync", **query_args(query))
+        db.session.commit()
+        response = Response(pdf, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="{_filename(query)}"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if jobs.state(key) in ("missing", "failed"):
+        jobs.start(current_app._get_current_object(), key, _builder(current_user, query))
+    return render_template("report/wait.html", state=jobs.state(key), args=query_args(query),
+                           period_name=period_name(query.period), responses=scope_responses)
+
+
+def _responses_in_scope(query) -> int:
+    from survey_app.exports.routes import _scope
+
+    return int(db.session.scalar(sa.select(sa.func.count(SurveyResponse.id))
+                                 .where(*response_filters(_scope(query)))) or 0)
+
+
+@bp.get("/tai")
+@role_required(*STAFF)
+def download():
+    query = parse_query(current_user)
+    key = jobs.report_key(current_user, query)  # from the session's scope, never from the URL
+    if jobs.state(key) != "ready":
+        return redirect(url_for("report.report", **query_args(query)))
+    record("export.report", "export", None, format="pdf", mode="background", **query_args(query))
+    db.session.commit()
+    response = send_file(jobs.pdf_path(key), mimetype="application/pdf", as_attachment=True,
+                         download_name=_filename(query), max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response

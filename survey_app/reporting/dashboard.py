@@ -1,0 +1,286 @@
+"""Everything a dashboard, export, report or API shows for one query, computed once.
+
+`build_dashboard(user, query)` narrows the query to what the user may see
+(survey_app.scoping), asks the SQL path for indices (survey_app.reporting.indices) and
+the analysis library for rankings, changes, targets and priorities. No view computes
+a statistic of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+
+from analysis.change import design_difference
+from analysis.periods import period_bounds, period_label
+from analysis.ranking import rank_units
+from survey_app.extensions import db
+from survey_app.models import (
+    Answer,
+    Comment,
+    DossierVolume,
+    Field,
+    InstrumentVersion,
+    Response,
+    Unit,
+)
+from survey_app.reporting.indices import ReportScope, compute_indices_sql, response_filters
+from survey_app.reporting.targets import TargetBook, judge
+from survey_app.scoping import restrict, subtree_ids, visible_unit_ids
+
+MIN_CHANGE_RESPONDENTS = 10
+
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    period: str  # reporting period label, e.g. 2026-Q3, 2026-H1, 2026-9M, 2026-Y
+    unit_id: int | None = None  # a unit and the units below it; None = whole locality
+    field_id: int | None = None
+    method: str = "logit"
+
+
+@dataclass
+class Dashboard:
+    query: DashboardQuery
+    scope: ReportScope
+    previous_period: str | None
+    headline: dict | None
+    locality: dict | None  # the whole locality's headline (for unit users' comparison)
+    elements: pd.DataFrame
+    units: pd.DataFrame
+    fields: pd.DataFrame
+    heatmap: pd.DataFrame
+    trend: pd.DataFrame
+    volumes: dict
+    comments: list[dict] = field(default_factory=list)
+    element_names: dict[str, str] = field(default_factory=dict)
+    priority: pd.DataFrame | None = None  # None: scope too large or too small (see note)
+    priority_note: str | None = None
+
+
+def previous_period(label: str) -> str | None:
+    """The same kind of period one step earlier (2026-Q1 → 2025-Q4, 2026-Y → 2025-Y,
+    calendar: 2026-M01 → 2025-M12, 2026-CQ1 → 2025-CQ4, 2026-CY → 2025-CY)."""
+    year, code = label.split("-", 1)
+    y = int(year)
+    if code.startswith("Q"):
+        q = int(code[1])
+        return f"{y}-Q{q - 1}" if q > 1 else f"{y - 1}-Q4"
+    if code.startswith("H"):
+        return f"{y}-H1" if code == "H2" else f"{y - 1}-H2"
+    if code in ("9M", "Y", "CY"):
+        return f"{y - 1}-{code}"
+    if code.startswith("CQ"):
+        q = int(code[2])
+        return f"{y}-CQ{q - 1}" if q > 1 else f"{y - 1}-CQ4"
+    if code.startswith("M"):
+        m = int(code[1:])
+        return f"{y}-M{m - 1:02d}" if m > 1 else f"{y - 1}-M12"
+    return None
+
+
+def recent_periods(label: str, count: int) -> list[str]:
+    out = [label]
+    while len(out) < count and (prev := previous_period(out[-1])):
+        out.append(prev)
+    return out[::-1]
+
+
+def default_period(today: date) -> str:
+    """The last complete reporting quarter."""
+    current = period_label(today, "quarter")
+    return previous_period(current) or current
+
+
+def _overall(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["level"] == "overall"].reset_index(drop=True)
+
+
+def _headline(table: pd.DataFrame, target) -> dict | None:
+    rows = _overall(table)
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    out = {k: row[k] for k in ("estimate", "ci_low", "ci_high", "se", "n_respondents",
+                               "n_answers", "method")}
+    out.update(judge(row, target))
+    out["target_source"] = target.source if target else None
+    out["target_year"] = target.year if target else None
+    return out
+
+
+def build_dashboard(user, query: DashboardQuery) -> Dashboard:
+    start, end = period_bounds(query.period)
+    unit_ids = tuple(sorted(subtree_ids([query.unit_id]))) if query.unit_id else None
+    field_ids = (query.field_id,) if query.field_id else None
+    scope = restrict(ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids), user)
+    year = int(query.period[:4])
+    book = TargetBook(year)
+    units = {u.id: u for u in db.session.scalars(sa.select(Unit))}
+    fields = {f.id: f for f in db.session.scalars(sa.select(Field))}
+
+    whole = compute_indices_sql(scope, method=query.method)
+    field_code = fields[query.field_id].code if query.field_id else None
+    headline_target = book.for_field(field_code) if field_code else book.overall()
+    headline = _headline(whole, headline_target)
+    locality = None
+    if visible_unit_ids(user) is not None:  # a unit user also sees the locality's headline
+        locality = _headline(compute_indices_sql(ReportScope(start, end, field_ids=field_ids),
+                                                 method=query.method), headline_target)
+
+    by_unit = compute_indices_sql(scope, by=("unit",), method=query.method)
+    prev = previous_period(query.period)
+    prev_by_unit = (compute_indices_sql(ReportScope(*period_bounds(prev), scope.unit_ids,
+                                                    scope.field_ids), by=("unit",),
+                                        method=query.method) if prev else by_unit.iloc[0:0])
+    unit_table = _unit_table(by_unit, prev_by_unit, units, book, headline_target)
+    by_field = compute_indices_sql(scope, by=("field",), method=query.method)
+    field_table = _field_table(by_field, fields, book)
+    elements = whole[whole["level"] == "element"].reset_index(drop=True)
+    heat = by_unit[by_unit["level"] == "element"].assign(
+        unit=lambda d: d["unit_id"].map(lambda i: units[i].name_vi))
+    trend = _trend(scope, query)
+    priority, priority_note = _priority(scope, headline)
+    return Dashboard(
+        query=query, scope=scope, previous_period=prev, headline=headline, locality=locality,
+        elements=elements, units=unit_table, fields=field_table, heatmap=heat, trend=trend,
+        volumes=_volumes(scope, headline), comments=_comments(scope, units, fields),
+        element_names=_element_names(), priority=priority, priority_note=priority_note,
+    )
+
+
+def _unit_table(by_unit, prev_by_unit, units, book, overall_target) -> pd.DataFrame:
+    rows = _overall(by_unit)
+    if rows.empty:
+        return rows.assign(unit="", code="")
+    ranking = rank_units(rows.rename(columns={"unit_id": "unit"}), unit="unit",
+                         target=overall_target.value if overall_target else None, n_sim=2000)
+    table = rows.merge(ranking[["unit", "shrunken", "shrunken_low", "shrunken_high", "rank",
+                                "rank_low", "rank_high", "rankable", "note"]]
+                       .rename(columns={"unit": "unit_id"}), on="unit_id", how="left")
+    judged = [judge(r, book.for_unit_kind(units[r["unit_id"]].kind))
+              for _, r in table.iterrows()]
+    table = pd.concat([table, pd.DataFrame(judged)], axis=1)
+    prev = _overall(prev_by_unit)[["unit_id", "estimate", "se", "n_respondents"]].rename(
+        columns={"estimate": "prev_estimate", "se": "prev_se", "n_respondents": "prev_n"})
+    table = table.merge(prev, on="unit_id", how="left")
+    d, _, low, high, p = design_difference(table["estimate"], table["se"],
+                                           table["prev_estimate"], table["prev_se"])
+    table["change"], table["change_low"], table["change_high"], table["change_p"] = d, low, high, p
+    # A change is called significant only on real standard errors: a fallback interval
+    # (p = 0 or 1, se = 0) or a handful of respondents cannot support the claim.
+    enough = ((table["n_respondents"] >= MIN_CHANGE_RESPONDENTS)
+              & (table["prev_n"].fillna(0) >= MIN_CHANGE_RESPONDENTS)
+              & (table["se"] > 0) & (table["prev_se"].fillna(0) > 0))
+    table["change_significant"] = enough & ((table["change_low"] > 0)
+                                            | (table["change_high"] < 0))
+    table["unit"] = table["unit_id"].map(lambda i: units[i].name_vi)
+    table["code"] = table["unit_id"].map(lambda i: units[i].code)
+    table["kind"] = table["unit_id"].map(lambda i: units[i].kind)
+    return table.sort_values(["estimate"], ascending=False).reset_index(drop=True)
+
+
+def _field_table(by_field, fields, book) -> pd.DataFrame:
+    rows = _overall(by_field)
+    if rows.empty:
+        return rows.assign(field="", code="")
+    judged = [judge(r, book.for_field(fields[r["field_id"]].code)) for _, r in rows.iterrows()]
+    table = pd.concat([rows, pd.DataFrame(judged)], axis=1)
+    table["field"] = table["field_id"].map(lambda i: fields[i].name_vi)
+    table["code"] = table["field_id"].map(lambda i: fields[i].code)
+    table["sort"] = table["field_id"].map(lambda i: fields[i].sort_order)
+    return table.sort_values("sort").drop(columns="sort").reset_index(drop=True)
+
+
+def _trend(scope: ReportScope, query: DashboardQuery, count: int = 6) -> pd.DataFrame:
+    rows = []
+    for label in recent_periods(query.period, count):
+        s, e = period_bounds(label)
+        table = compute_indices_sql(ReportScope(s, e, scope.unit_ids, scope.field_ids),
+                                    method=query.method)
+        overall = _overall(table)
+        if not overall.empty:
+            rows.append({"period": label, **overall.iloc[0][
+                ["estimate", "ci_low", "ci_high", "se", "n_respondents"]].to_dict()})
+    return pd.DataFrame(rows, columns=["period", "estimate", "ci_low", "ci_high", "se",
+                                       "n_respondents"])
+
+
+def _volumes(scope: ReportScope, headline: dict | None) -> dict:
+    """Dossiers received in the period (volumes recorded for periods inside it)."""
+    q = sa.select(sa.func.coalesce(sa.func.sum(DossierVolume.received), 0)).where(
+        DossierVolume.period_start >= scope.start, DossierVolume.period_end <= scope.end)
+    if scope.unit_ids is not None:
+        q = q.where(DossierVolume.unit_id.in_(scope.unit_ids))
+    if scope.field_ids is not None:
+        q = q.where(DossierVolume.field_id.in_(scope.field_ids))
+    received = int(db.session.scalar(q) or 0)
+    responses = int(db.session.scalar(sa.select(sa.func.count(Response.id))
+                                      .where(*response_filters(scope))) or 0)
+    return {"received": received, "responses": responses,
+            "rate": responses / received if received else None}
+
+
+def _comments(scope: ReportScope, units, fields, limit: int = 20) -> list[dict]:
+    rows = db.session.execute(
+        sa.select(Comment.text, Comment.created_at, Response.unit_id, Response.field_id)
+        .join(Response, Response.id == Comment.response_id)
+        .where(Comment.status == "approved", *response_filters(scope))
+        .order_by(Comment.created_at.desc()).limit(limit)).all()
+    return [{"text": t, "at": at, "unit": units[u].name_vi, "field": fields[f].name_vi}
+            for t, at, u, f in rows]
+
+
+PRIORITY_MAX_RESPONDENTS = 50_000  # the regression runs on respondent-level rows in memory
+PRIORITY_MIN_RESPONDENTS = 50
+
+
+def _priority(scope: ReportScope, headline: dict | None) -> tuple[pd.DataFrame | None, str | None]:
+    """What to improve first (analysis.priority): dissatisfaction per element and its
+    importance for overall satisfaction (logistic regression, cluster-robust by unit)."""
+    from analysis.priority import priority_table
+
+    n = int(headline["n_respondents"]) if headline else 0
+    if n < PRIORITY_MIN_RESPONDENTS:
+        return None, "too_few"
+    if n > PRIORITY_MAX_RESPONDENTS:
+        return None, "too_many"
+    where = response_filters(scope)
+    rows = db.session.execute(
+        sa.select(Answer.response_id, Response.unit_id, Answer.element_code,
+                  InstrumentVersion.code, Answer.item_code, Answer.value)
+        .join(Response, Response.id == Answer.response_id)
+        .join(InstrumentVersion, InstrumentVersion.id == Response.instrument_version_id)
+        .where(*where, Answer.element_code.is_not(None))).all()
+    answers = pd.DataFrame([tuple(r) for r in rows],
+                           columns=["response_id", "unit", "element", "iv", "item_code", "value"])
+    answers["item"] = answers["iv"] + ":" + answers["item_code"]
+    answers["value"] = pd.to_numeric(answers["value"], errors="coerce")
+    # The overall question: satisfied or not, whatever its scale (5-point or TT 01 3-level).
+    overall_rows = db.session.execute(
+        sa.select(Answer.response_id, Answer.satisfied)
+        .join(Response, Response.id == Answer.response_id)
+        .where(*where, Answer.element_code.is_(None), Answer.satisfied.is_not(None),
+               Answer.item_code == "OVERALL")).all()
+    overall = pd.DataFrame([(rid, 5.0 if ok else 1.0) for rid, ok in overall_rows],
+                           columns=["response_id", "value"])
+    if overall.empty:
+        return None, "no_overall"
+    table = priority_table(answers[["response_id", "unit", "element", "item", "value"]],
+                           overall, level_name="element", cluster="unit")
+    return table, None
+
+
+def _element_names() -> dict[str, str]:
+    """Element code → Vietnamese name, from the instrument versions in the database
+    (including uploaded ones), newest version first."""
+    names: dict[str, str] = {}
+    versions = db.session.scalars(sa.select(InstrumentVersion)
+                                  .order_by(InstrumentVersion.published_at.desc()))
+    for iv in versions:
+        for e in iv.instrument.elements:
+            names.setdefault(e.code, e.name.vi)
+    return names

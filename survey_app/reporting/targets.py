@@ -1,0 +1,78 @@
+"""Which plan target applies to an index, and whether the index meets it.
+
+Plans fix targets for milestone years (e.g. ≥ 90% by 2025, ≥ 95% by 2030). For a year
+without its own row the standing commitment is the latest target set for an earlier
+year; before the first milestone, the first milestone applies. A field's own target
+(đất đai, xây dựng, đầu tư) takes precedence over the overall one; a public service unit
+(đơn vị sự nghiệp) is judged on the `public_service` metric when one exists.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from analysis.targets import judge_target
+from survey_app.extensions import db
+from survey_app.models import Target
+
+DEFAULT_METRIC = "tthc"  # satisfaction with resolving administrative procedures
+
+
+@dataclass(frozen=True)
+class AppliedTarget:
+    value: float
+    year: int
+    source: str
+    scope: str
+    scope_code: str | None
+
+
+def _load(metric: str) -> list[Target]:
+    return list(db.session.scalars(sa.select(Target).where(Target.metric == metric)))
+
+
+def find_target(year: int, scope: str = "overall", scope_code: str | None = None,
+                metric: str = DEFAULT_METRIC, rows: list[Target] | None = None
+                ) -> AppliedTarget | None:
+    rows = _load(metric) if rows is None else rows
+    candidates = [t for t in rows if t.scope == scope and t.scope_code == scope_code
+                  and t.metric == metric]
+    if not candidates:
+        return None
+    earlier = [t for t in candidates if t.year <= year]
+    chosen = max(earlier, key=lambda t: t.year) if earlier else min(candidates,
+                                                                       key=lambda t: t.year)
+    return AppliedTarget(chosen.value, chosen.year, chosen.source, chosen.scope,
+                         chosen.scope_code)
+
+
+class TargetBook:
+    """All targets loaded once per request, with the precedence rules above."""
+
+    def __init__(self, year: int):
+        self.year = year
+        self.rows = list(db.session.scalars(sa.select(Target)))
+
+    def overall(self) -> AppliedTarget | None:
+        return find_target(self.year, rows=self.rows)
+
+    def for_field(self, field_code: str) -> AppliedTarget | None:
+        return find_target(self.year, "field", field_code, rows=self.rows) or self.overall()
+
+    def for_unit_kind(self, kind: str) -> AppliedTarget | None:
+        return (find_target(self.year, "unit_kind", kind, "public_service", rows=self.rows)
+                or self.overall())
+
+
+def judge(row, target: AppliedTarget | None) -> dict:
+    """Status of an engine row against a target: met / below / inconclusive / none."""
+    if target is None:
+        return {"target": None, "status": "none", "p_value": None, "n_needed": None}
+    j = judge_target(float(row["estimate"]), float(row["se"]), float(row["df"]),
+                     float(row["deff"]) if row["deff"] == row["deff"] else 1.0,
+                     target.value, n_respondents=int(row["n_respondents"]))
+    return {"target": target.value, "status": j.status, "p_value": j.p_value,
+            "n_needed": int(j.n_needed) if math.isfinite(j.n_needed) else None}

@@ -1,0 +1,81 @@
+"""The dashboard (analyst; the unit view is the same page, scoped) and its figures."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import sqlalchemy as sa
+from flask import abort, render_template, request, send_file
+from flask_login import current_user
+
+from analysis.figures import forest_plot, heatmap, priority_matrix, trend_plot
+from survey_app.auth.decorators import role_required
+from survey_app.extensions import db
+from survey_app.models import Field
+from survey_app.reporting.dashboard import build_dashboard
+from survey_app.scoping import visible_units_query
+from survey_app.staff import bp
+from survey_app.staff.queries import parse_query, period_choices, period_name, query_args
+
+STAFF = ("admin", "analyst", "unit")
+_CACHE: dict = {}
+CACHE_SECONDS = 60
+
+
+def dashboard_for(user, query):
+    """The page and its three figures ask for the same numbers: compute them once a minute."""
+    key = (user.id, user.role, user.unit_id, query)
+    hit = _CACHE.get(key)
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    if len(_CACHE) > 256:
+        _CACHE.clear()
+    data = build_dashboard(user, query)
+    _CACHE[key] = (time.monotonic(), data)
+    return data
+
+
+@bp.get("")
+@role_required(*STAFF)
+def dashboard():
+    query = parse_query(current_user)
+    data = dashboard_for(current_user, query)
+    sort = request.args.get("sap_xep", "estimate")
+    units = data.units
+    if sort in {"estimate", "n_respondents", "shrunken", "change", "unit"} and not units.empty:
+        units = units.sort_values(sort, ascending=(sort == "unit"), na_position="last")
+    return render_template(
+        "staff/dashboard.html", d=data, units=units, args=query_args(query), sort=sort,
+        periods=period_choices(), period_name=period_name(query.period),
+        unit_choices=list(db.session.scalars(visible_units_query(current_user)
+                                             .order_by(sa.text("name_vi")))),
+        field_choices=list(db.session.scalars(sa.select(Field).where(Field.active.is_(True))
+                                              .order_by(Field.sort_order))),
+    )
+
+
+@bp.get("/hinh/<kind>.png")
+@role_required(*STAFF)
+def figure(kind: str):
+    query = parse_query(current_user)
+    data = dashboard_for(current_user, query)
+    target = data.headline["target"] if data.headline else None
+    if kind == "don-vi" and not data.units.empty:
+        fig = forest_plot(data.units, label="unit", target=target,
+                          title="Chỉ số hài lòng theo đơn vị")
+    elif kind == "yeu-to" and not data.heatmap.empty:
+        fig = heatmap(data.heatmap, row="unit", names=data.element_names,
+                      title="Chỉ số theo đơn vị và yếu tố")
+    elif kind == "uu-tien" and data.priority is not None and not data.priority.empty:
+        fig = priority_matrix(data.priority, names=data.element_names,
+                              title="Yếu tố cần ưu tiên cải thiện")
+    elif kind == "xu-huong" and not data.trend.empty:
+        fig = trend_plot(data.trend, group=None, target=target,
+                         title="Chỉ số hài lòng chung qua các kỳ")
+    else:
+        abort(404)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    buf.seek(0)
+    return send_file(buf, mimetype="image/png", max_age=60)

@@ -1,0 +1,57 @@
+"""Reporting periods: cut-offs on the 10th, labels round-trip to their bounds."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analysis.periods import KINDS, label_dates, period_bounds, period_label, periods_of
+
+
+@pytest.mark.parametrize("label,start,end", [
+    ("2025-Q1", date(2024, 12, 10), date(2025, 3, 9)),
+    ("2025-Q3", date(2025, 6, 10), date(2025, 9, 9)),
+    ("2025-H1", date(2024, 12, 10), date(2025, 6, 9)),
+    ("2025-9M", date(2024, 12, 10), date(2025, 9, 9)),
+    ("2025-Y", date(2024, 12, 10), date(2025, 12, 9)),
+    ("2024-M02", date(2024, 2, 1), date(2024, 2, 29)),
+    ("2025-CQ2", date(2025, 4, 1), date(2025, 6, 30)),
+    ("2025-CY", date(2025, 1, 1), date(2025, 12, 31)),
+])
+def test_bounds(label: str, start: date, end: date) -> None:
+    assert period_bounds(label) == (start, end)
+
+
+def test_cutoff_days() -> None:
+    assert periods_of(date(2024, 12, 10))["year"] == "2025-Y"
+    assert periods_of(date(2024, 12, 9))["year"] == "2024-Y"
+    assert period_label(date(2025, 3, 9), "quarter") == "2025-Q1"
+    assert period_label(date(2025, 3, 10), "quarter") == "2025-Q2"
+    assert period_label(date(2025, 9, 10), "nine_months") is None
+    assert period_label(date(2024, 12, 31), "calendar_year") == "2024-CY"
+    with pytest.raises(ValueError):
+        period_bounds("2025-Q5")
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
+       st.sampled_from(KINDS))
+def test_every_date_lies_in_its_periods(d: date, kind: str) -> None:
+    label = period_label(d, kind)
+    if label is None:
+        assert kind == "nine_months"
+        return
+    start, end = period_bounds(label)
+    assert start <= d <= end
+    assert period_label(start, kind) == label and period_label(end, kind) == label
+    assert period_label(end + timedelta(days=1), kind) != label
+
+
+def test_vectorised_equals_scalar() -> None:
+    days = pd.Series(pd.date_range("2023-11-25", "2025-12-20", freq="D"))
+    for kind in KINDS:
+        expected = [period_label(d.date(), kind) for d in days]
+        assert list(label_dates(days, kind)) == expected

@@ -1,0 +1,206 @@
+"""Shared fixtures: a fresh database per test on SQLite, and on PostgreSQL when asked.
+
+PostgreSQL: TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
+Each PostgreSQL test gets its own schema, dropped afterwards, so tests may run in
+parallel. Without a server the `postgres` tests are skipped with the reason printed;
+with SIPAS_REQUIRE_POSTGRES=1 (set by .ci/run) a missing server is a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from survey_app import create_app
+from survey_app.extensions import db
+
+PG_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_PG = os.environ.get("SIPAS_REQUIRE_POSTGRES") == "1"
+ARTIFACTS = Path(os.environ.get("SIPAS_TEST_ARTIFACTS", "test-artifacts"))
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key",
+    "DOSSIER_KEY": "test-dossier-key",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "PUBLIC_BASE_URL": "http://localhost",
+}
+
+
+def _postgres_problem() -> str | None:
+    try:
+        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+_PG_PROBLEM: str | None | bool = False  # False = not probed yet
+
+
+def postgres_or_skip() -> str:
+    global _PG_PROBLEM
+    if _PG_PROBLEM is False:
+        _PG_PROBLEM = _postgres_problem()
+    if _PG_PROBLEM:
+        message = f"PostgreSQL not reachable at {PG_URL} ({_PG_PROBLEM})"
+        if REQUIRE_PG:
+            pytest.fail(message + " and SIPAS_REQUIRE_POSTGRES=1", pytrace=False)
+        pytest.skip("SKIPPED (no PostgreSQL): " + message)
+    return PG_URL
+
+
+@pytest.fixture
+def pg_schema_url():
+    """A PostgreSQL URL whose search_path is a brand-new empty schema; dropped afterwards."""
+    base = postgres_or_skip()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def make_app(database_url: str, **extra):
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **extra})
+    return app
+
+
+def create_schema_and_reference_data(app) -> None:
+    from survey_app.reference_data import sync_reference_data
+
+    with app.app_context():
+        db.create_all()
+        sync_reference_data()
+
+
+@pytest.fixture
+def app(tmp_path):
+    """A fresh SQLite database with the schema and the reference data."""
+    app = make_app(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    create_schema_and_reference_data(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def pg_app(pg_schema_url):
+    app = make_app(pg_schema_url)
+    create_schema_and_reference_data(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_app(request, tmp_path):
+    """The same test on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("app")
+    else:
+        yield request.getfixturevalue("pg_app")
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory) -> Path:
+    """The demo district seeded once per test session into a template SQLite file."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    app = make_app(f"sqlite:///{path}")
+    create_schema_and_reference_data(app)
+    from datetime import date
+
+    from survey_app.demo import seed_demo
+
+    with app.app_context():
+        seed_demo(today=date(2026, 11, 21))
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_app(demo_db_template, tmp_path):
+    """A private copy of the seeded demo district."""
+    path = tmp_path / "demo.sqlite3"
+    shutil.copy(demo_db_template, path)
+    app = make_app(f"sqlite:///{path}")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+# --- staff users -------------------------------------------------------------------
+
+def csrf_from(page_text: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page_text) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', page_text)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class StaffAuth:
+    """Logs in through the real login form (CSRF and all), like a person would."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str, next_url: str = "", follow: bool = False):
+        page = self.client.get("/dang-nhap" + (f"?next={next_url}" if next_url else ""))
+        data = {"csrf_token": csrf_from(page.text), "username": username, "password": password,
+                "next": next_url}
+        return self.client.post("/dang-nhap", data=data, follow_redirects=follow)
+
+    def logout(self):
+        page = self.client.get("/bang-dieu-khien")
+        return self.client.post("/dang-nhap/thoat", data={"csrf_token": csrf_from(page.text)})
+
+
+def add_user(app, username: str, role: str, unit_code: str | None = None,
+             password: str = "mat-khau-rat-dai") -> None:
+    from werkzeug.security import generate_password_hash
+
+    from survey_app.models import Unit, User
+
+    with app.app_context():
+        unit = db.session.scalar(db.select(Unit).filter_by(code=unit_code)) if unit_code else None
+        db.session.add(User(username=username, role=role, unit=unit,
+                            password_hash=generate_password_hash(password)))
+        db.session.commit()
+
+
+@pytest.fixture
+def auth(client):
+    return StaffAuth(client)

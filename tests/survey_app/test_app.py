@@ -1,0 +1,92 @@
+"""The app starts, answers, and shows errors in the user's language."""
+
+import pytest
+
+from survey_app import create_app
+from survey_app.config import normalise_database_url
+
+
+def test_home_page_is_vietnamese_by_default(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<html lang="vi">' in page.text
+    assert "Đánh giá sự hài lòng" in page.text
+    assert 'href="/dang-nhap"' in page.text  # staff find the login from the home page
+
+
+def test_english_on_one_tap_and_remembered(client):
+    assert '<html lang="en">' in client.get("/?lang=en").text
+    page = client.get("/")
+    assert '<html lang="en">' in page.text
+    assert "Rate the service of public administration" in page.text
+    assert '<html lang="vi">' in client.get("/?lang=vi").text
+
+
+@pytest.mark.parametrize("lang, text", [("vi", "Không tìm thấy trang"), ("en", "Page not found")])
+def test_404_page_in_users_language(client, lang, text):
+    page = client.get(f"/khong-co-trang-nay?lang={lang}")
+    assert page.status_code == 404
+    assert text in page.text
+
+
+def test_405_is_a_page_not_a_crash(client):
+    page = client.delete("/")
+    assert page.status_code == 405
+    assert "Thao tác không được hỗ trợ" in page.text
+
+
+def test_unexpected_error_is_500_page_in_vietnamese(app):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    page = app.test_client().get("/boom")
+    assert page.status_code == 500
+    assert "Lỗi hệ thống" in page.text
+    assert "boom" not in page.text  # no internals leak
+
+
+def test_api_errors_are_json(client):
+    reply = client.get("/api/khong-co", headers={"Accept": "application/json"})
+    assert reply.status_code == 404
+    assert reply.json["status"] == 404
+
+
+def test_healthz_checks_database(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_default_database_is_sqlite_in_instance(tmp_path, monkeypatch):
+    monkeypatch.delenv("SIPAS_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    app = create_app()
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    assert uri.startswith("sqlite:///") and uri.endswith("instance/sipas.sqlite3")
+
+
+def test_production_refuses_to_start_without_secrets(monkeypatch):
+    monkeypatch.setenv("SIPAS_ENV", "production")
+    monkeypatch.delenv("SIPAS_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SIPAS_SECRET_KEY"):
+        create_app()
+
+
+@pytest.mark.parametrize(
+    "given, used",
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_postgres_urls_use_psycopg3(given, used):
+    assert normalise_database_url(given) == used
+
+
+def test_times_are_shown_in_vietnam_time(app):
+    from datetime import UTC, datetime
+
+    with app.test_request_context():
+        rendered = app.jinja_env.from_string("{{ t|localtime }}").render(
+            t=datetime(2026, 3, 9, 17, 30, tzinfo=UTC))
+    assert rendered == "10/03/2026 00:30"  # 17:30 UTC is past midnight in Viet Nam

@@ -1,0 +1,111 @@
+"""Staff login: real form, throttled, no fixation, no open redirect, audited."""
+
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import AuditLog
+from tests.conftest import add_user, csrf_from
+
+
+@pytest.fixture
+def analyst(app):
+    add_user(app, "phantich", "analyst")
+    return "phantich"
+
+
+def _audit(app):
+    with app.app_context():
+        return [(a.action, a.username) for a in db.session.scalars(
+            sa.select(AuditLog).order_by(AuditLog.id))]
+
+
+def test_login_page_is_vietnamese_and_staff_pages_need_login(client):
+    page = client.get("/dang-nhap")
+    assert page.status_code == 200 and "Đăng nhập dành cho cán bộ" in page.text
+    refused = client.get("/bang-dieu-khien")
+    assert refused.status_code == 302 and "/dang-nhap?next=" in refused.headers["Location"]
+    followed = client.get("/bang-dieu-khien", follow_redirects=True)
+    assert "Vui lòng đăng nhập để xem trang này." in followed.text
+
+
+def test_login_then_logout(app, client, auth, analyst):
+    reply = auth.login("phantich", "mat-khau-rat-dai")
+    assert reply.status_code == 302 and reply.headers["Location"] == "/bang-dieu-khien"
+    page = client.get("/bang-dieu-khien")
+    assert page.status_code == 200 and "Đăng xuất" in page.text
+    assert auth.logout().status_code == 302
+    assert client.get("/bang-dieu-khien").status_code == 302
+    assert [a for a, _ in _audit(app)] == ["login", "logout"]
+
+
+@pytest.mark.parametrize("username, password", [("phantich", "sai-mat-khau"),
+                                                ("khong-co-ai", "mat-khau-rat-dai")])
+def test_wrong_password_or_unknown_user_same_message(app, client, auth, analyst,
+                                                     username, password):
+    reply = auth.login(username, password)
+    assert reply.status_code == 422
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in reply.text
+    assert client.get("/bang-dieu-khien").status_code == 302
+    assert _audit(app) == [("login_failed", None)]
+
+
+def test_disabled_user_cannot_log_in(app, auth, analyst):
+    from survey_app.models import User
+
+    with app.app_context():
+        db.session.scalar(sa.select(User)).active = False
+        db.session.commit()
+    assert auth.login("phantich", "mat-khau-rat-dai").status_code == 422
+
+
+def test_missing_csrf_is_refused(client, analyst):
+    reply = client.post("/dang-nhap", data={"username": "phantich",
+                                            "password": "mat-khau-rat-dai"})
+    assert reply.status_code == 400
+    assert client.get("/bang-dieu-khien").status_code == 302
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x",
+                                    "/\\evil.example", "javascript:alert(1)",
+                                    "http:/evil.example"])
+def test_no_open_redirect_after_login(auth, analyst, target):
+    reply = auth.login("phantich", "mat-khau-rat-dai", next_url=target)
+    assert reply.status_code == 302
+    assert reply.headers["Location"] == "/bang-dieu-khien"
+
+
+def test_local_next_is_honoured(auth, analyst):
+    reply = auth.login("phantich", "mat-khau-rat-dai", next_url="/bang-dieu-khien?ky=2026-Q1")
+    assert reply.headers["Location"] == "/bang-dieu-khien?ky=2026-Q1"
+
+
+def test_session_is_renewed_at_login(client, auth, analyst):
+    client.get("/dang-nhap?lang=en")  # a pre-login session with something in it
+    with client.session_transaction() as before:
+        before["planted"] = "by an attacker"
+    auth.login("phantich", "mat-khau-rat-dai")
+    with client.session_transaction() as after:
+        assert "planted" not in after
+        assert after.get("_user_id")
+
+
+def test_login_is_throttled_per_account(app, client, analyst):
+    codes = []
+    for _ in range(7):
+        page = client.get("/dang-nhap")
+        codes.append(client.post("/dang-nhap", data={
+            "csrf_token": csrf_from(page.text), "username": "phantich",
+            "password": "doan-mo"}).status_code)
+    assert codes[:5] == [422] * 5 and codes[5:] == [429, 429]
+    page = client.get("/dang-nhap")
+    blocked = client.post("/dang-nhap", data={"csrf_token": csrf_from(page.text),
+                                              "username": "phantich",
+                                              "password": "mat-khau-rat-dai"})
+    assert blocked.status_code == 429 and "Quá nhiều yêu cầu" in blocked.text
+
+
+def test_cookies_are_httponly_and_samesite(client, auth, analyst):
+    reply = auth.login("phantich", "mat-khau-rat-dai")
+    cookie = reply.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

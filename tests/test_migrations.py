@@ -1,0 +1,96 @@
+"""Alembic is the only way the schema changes: upgrading an empty database to head
+gives exactly the models' schema, and downgrading to base removes it, on SQLite and
+on PostgreSQL."""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from survey_app.extensions import db
+from tests.conftest import make_app
+
+MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+    return request.getfixturevalue("pg_schema_url")
+
+
+def _differences(connection) -> list:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return compare_metadata(context, db.metadata)
+
+
+def test_upgrade_gives_model_schema_and_downgrade_removes_it(empty_database_url):
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            assert _differences(conn) == []
+            tables = set(sa.inspect(conn).get_table_names())
+        assert {"units", "fields", "counters", "instrument_versions", "responses", "answers",
+                "comments", "targets", "dossier_volumes", "users", "audit_log"} <= tables
+
+        downgrade(directory=MIGRATIONS, revision="base")
+        with db.engine.connect() as conn:
+            assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
+        upgrade(directory=MIGRATIONS)  # and back up again: downgrade left nothing behind
+        db.engine.dispose()
+
+
+def test_migrated_database_refuses_to_rewrite_the_audit_log(empty_database_url):
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO audit_log (at, action) VALUES (:at, 'login')"),
+                         {"at": "2026-01-01 00:00:00+00:00"})
+        for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
+            with pytest.raises(sa.exc.DatabaseError, match="append-only"), \
+                    db.engine.begin() as conn:
+                conn.execute(sa.text(statement))
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT action FROM audit_log")).scalars().all() == [
+                "login"]
+        db.engine.dispose()
+
+
+def test_0002_backfills_item_positions_of_existing_answers(empty_database_url):
+    from instruments.loader import FILES_DIR
+
+    app = make_app(empty_database_url)
+    source = (FILES_DIR / "counter-2018.v1.yaml").read_text("utf-8")
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0001")
+        with db.engine.begin() as conn:
+            now = "2026-03-10 01:00:00+00:00"
+            conn.execute(sa.text(
+                "INSERT INTO instrument_versions (id, code, version, checksum, source, status,"
+                " published_at) VALUES (1, 'counter-2018', 1, 'x', :s, 'published', :t)"),
+                {"s": source, "t": now})
+            conn.execute(sa.text("INSERT INTO units (id, code, name_vi, kind, level, active,"
+                                 " publish_results) VALUES (1, 'U', 'Xã', 'xa', 'xa', true, false)"))
+            conn.execute(sa.text("INSERT INTO fields (id, code, name_vi, name_en, sort_order,"
+                                 " active) VALUES (1, 'dat-dai', 'Đất đai', 'Land', 1, true)"))
+            conn.execute(sa.text(
+                "INSERT INTO responses (id, instrument_version_id, unit_id, field_id, channel,"
+                " submitted_at, locale, submission_key, status) VALUES"
+                " (1, 1, 1, 1, 'web', :t, 'vi', 'k', 'valid')"), {"t": now})
+            for code, element, value in (("TC", "TC", 5), ("KQ", "KQ", None),
+                                         ("PA", "PA", 2), ("OVERALL", None, 3)):
+                conn.execute(sa.text(
+                    "INSERT INTO answers (response_id, item_code, element_code, value)"
+                    " VALUES (1, :c, :e, :v)"), {"c": code, "e": element, "v": value})
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            positions = dict(conn.execute(sa.text(
+                "SELECT item_code, item_position FROM answers")).all())
+        assert positions == {"TC": 0, "KQ": 3, "PA": 4, "OVERALL": None}
+        db.engine.dispose()
