@@ -6,8 +6,8 @@ import base64
 import json
 from pathlib import Path
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser.conftest import AXE
@@ -26,12 +26,29 @@ def choose_field(driver, code: str) -> None:
     Select(driver.find_element(By.ID, "field")).select_by_value(code)
 
 
+def click_to_new_page(driver, element, timeout: float = 30) -> None:
+    """Click and wait until the browser shows a new, fully loaded document.
+
+    A marker on the old page's `window` disappears when the new page replaces it. This
+    is sturdier than `staleness_of`: while the page is being swapped, Chromium can
+    answer a probe of the old element with a generic inspector error ("Node with given
+    id does not belong to the document") instead of a stale-element error, which made
+    that wait fail now and then in CI.
+    """
+    driver.execute_script("window.__sipasOldPage = true;")
+    element.click()
+
+    def new_page_loaded(d) -> bool:
+        return bool(d.execute_script(
+            "return window.__sipasOldPage === undefined && document.readyState === 'complete';"))
+
+    WebDriverWait(driver, timeout, ignored_exceptions=(WebDriverException,)).until(new_page_loaded)
+
+
 def send(driver) -> None:
-    old_page = driver.find_element(By.TAG_NAME, "html")
     button = driver.find_element(By.CSS_SELECTOR, "button[type=submit]")
     button.location_once_scrolled_into_view  # noqa: B018
-    button.click()
-    WebDriverWait(driver, 20).until(staleness_of(old_page))
+    click_to_new_page(driver, button)
     WebDriverWait(driver, 20).until(lambda d: d.find_element(By.TAG_NAME, "h1"))
 
 

@@ -12,6 +12,7 @@ from survey_app.tokens import issue_receipt_token
 from tests.browser.helpers import (
     axe_violations,
     choose_field,
+    click_to_new_page,
     describe,
     full_page_screenshot,
     heading,
@@ -87,7 +88,7 @@ def test_long_form_on_a_phone_with_inline_errors_in_english(live_server, phone_j
     heights = phone_js.execute_script(
         "return [...document.querySelectorAll('label.opt')].map(e => e.getBoundingClientRect().height)")
     assert min(heights) >= 44
-    phone_js.find_element(By.LINK_TEXT, "English").click()
+    click_to_new_page(phone_js, phone_js.find_element(By.LINK_TEXT, "English"))
     assert phone_js.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     tap_answer(phone_js, "TC1", "5")
     send(phone_js)  # the required overall question is missing

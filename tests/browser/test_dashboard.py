@@ -8,14 +8,13 @@ import threading
 import pytest
 import sqlalchemy as sa
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from werkzeug.serving import make_server
 
 from survey_app.extensions import db
 from survey_app.models import Field, Unit
 from tests.browser.conftest import new_driver
-from tests.browser.helpers import full_page_screenshot, send
+from tests.browser.helpers import click_to_new_page, full_page_screenshot, send
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.browser
@@ -75,9 +74,7 @@ def test_analyst_dashboard_and_unit_view(demo_server, desktop, artifacts_dir, tm
         land = db.session.scalar(sa.select(Field).filter_by(code="dat-dai"))
         other = db.session.scalar(sa.select(Unit).filter_by(code="X-BI"))
     Select(desktop.find_element(By.ID, "linh_vuc")).select_by_value(str(land.id))
-    old = desktop.find_element(By.TAG_NAME, "html")
-    desktop.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
-    WebDriverWait(desktop, 30).until(staleness_of(old))
+    click_to_new_page(desktop, desktop.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
     assert "ky=2026-Q2" in desktop.current_url and f"linh_vuc={land.id}" in desktop.current_url
     assert "Quý II 2026" in desktop.find_element(By.ID, "ky").get_attribute("innerHTML")
     headline = desktop.find_element(By.CSS_SELECTOR, ".kpi").text
