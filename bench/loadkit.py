@@ -168,9 +168,14 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def start(self, wait: float = 30.0) -> Server:
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=out,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        if self.log:
+            with open(self.log, "ab") as out:  # the child keeps its own copy of the file
+                self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=out,
+                                             stderr=subprocess.STDOUT, start_new_session=True)
+        else:
+            self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
         self.wait_healthy(wait)
         return self
 
