@@ -259,16 +259,19 @@ def submit(req: SubmissionRequest) -> SubmissionResult:
         status="flagged" if flags else "valid",
         status_reason="; ".join(flags)[:200] if flags else None,
     )
-    for code, value in values.items():
-        q = instrument.question(code)
-        response.answers.append(Answer(item_code=code, element_code=q.element,
-                                       item_position=instrument.item_position(code),
-                                       value=value, satisfied=q.is_satisfied(value)))
     if comment:
         response.comment = Comment(text=comment)
     db.session.add(response)
     try:
         db.session.flush()
+        # The answers go in as one multi-row INSERT without the unit of work's per-object
+        # bookkeeping (half the flush time of a submission, py-spy); same transaction.
+        db.session.execute(db.insert(Answer), [
+            {"response_id": response.id, "item_code": code,
+             "element_code": instrument.question(code).element,
+             "item_position": instrument.item_position(code), "value": value,
+             "satisfied": instrument.question(code).is_satisfied(value)}
+            for code, value in values.items()])
         # Read what the caller gets before the commit expires the objects: afterwards each
         # attribute would be reloaded with a query of its own.
         result = SubmissionResult(response.id, response.status, response.status_reason,
