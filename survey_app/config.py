@@ -91,8 +91,6 @@ DEFAULTS = {
     "SURVEY_RATE_LIMIT_COUNTER": "120 per minute",
     "API_RATE_LIMIT": "600 per minute",
     "FORM_TOKEN_HOURS": 12,
-    # Seconds each process keeps a counter it loaded (survey_app/counter_cache.py).
-    "COUNTER_CACHE_SECONDS": 10,
     "SURVEY_MIN_SECONDS": 3.0,
     "SURVEY_MIN_SECONDS_PER_ANSWER": 0.5,
     # Staff login: guessing passwords must be slow, from one client and against one account.

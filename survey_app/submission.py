@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from instruments import Instrument, Question
-from survey_app import counter_cache
 from survey_app.extensions import db
 from survey_app.models import Answer, Comment, Counter, Field, Response, Unit
 from survey_app.tokens import (
@@ -154,19 +153,13 @@ class SubmissionResult:
 def open_counter(slug: str) -> Counter:
     """The active counter of an active unit behind a poster slug, or CounterUnavailable.
 
-    Every form and every submission starts here, so the counter, with the unit, instrument
-    version and field it needs, is loaded with one query and then kept for a few seconds
-    (see `counter_cache`): on the busiest path of the system that saves a database round
-    trip and the ORM's work on each request (measured with bench/load_submit.py).
-    """
-    counter = counter_cache.get(slug) if slug else None
-    if counter is None and slug:
-        counter = db.session.scalar(
-            db.select(Counter).filter_by(slug=slug).options(
-                joinedload(Counter.unit), joinedload(Counter.instrument_version),
-                joinedload(Counter.field)))
-        if counter is not None:
-            counter_cache.put(slug, counter)
+    One query brings the counter with its unit, instrument version and field, which every
+    form and submission needs: on the busiest path of the system, separate lazy loads were
+    three more round trips per request (measured with bench/load_submit.py)."""
+    counter = db.session.scalar(
+        db.select(Counter).filter_by(slug=slug).options(
+            joinedload(Counter.unit), joinedload(Counter.instrument_version),
+            joinedload(Counter.field))) if slug else None
     if counter is None or not counter.active or not counter.unit.active:
         raise CounterUnavailable()
     return counter
