@@ -71,6 +71,8 @@ def one_database(kind: str, args, workdir: Path) -> bool:
                              max_submissions=args.max_submissions, seed=args.seed)
     check = reconcile(database, tallies, before=warm)
 
+    from bench.load_baseline_app import metadata
+    metadata.create_all(database.engine)  # before the workers start, not four at once
     with Server(env, workers=workers, threads=args.threads, log=log,
                 app="bench.load_baseline_app:create_app()") as baseline_server:
         run_phones(baseline_server.base, ["baseline1"], clients=args.clients,
@@ -82,7 +84,7 @@ def one_database(kind: str, args, workdir: Path) -> bool:
     rate = tallies.accepted / tallies.seconds
     base_rate = base.accepted / base.seconds
     print(f"submissions stored: {tallies.accepted} in {tallies.seconds:.1f} s = {rate:.1f}/s "
-          f"(baseline {base_rate:.1f}/s; ratio {rate / base_rate:.2f})")
+          f"(baseline {base_rate:.1f}/s; ratio {rate / max(base_rate, 1e-9):.2f})")
     print(latency_line("GET", tallies.get_latency))
     print(latency_line("POST", tallies.post_latency))
     print(latency_line("base P", base.post_latency))
