@@ -94,3 +94,21 @@ def test_full_disk_gives_503_then_recovers_when_space_returns(tmp_path):
             db.engine.dispose()
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_redis_down_keeps_the_survey_open_with_limits_per_process(tmp_path, caplog):
+    """The shared rate-limit store is unreachable: citizens can still answer, each process
+    counts in memory meanwhile, and the outage is logged (no 500 for every submission)."""
+    app = make_app(f"sqlite:///{tmp_path / 'rd.sqlite3'}",
+                   RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0")  # nothing listens
+    create_schema_and_reference_data(app)
+    world = make_world(app)
+    app.config["SURVEY_RATE_LIMIT_CLIENT"] = "2 per minute"
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        statuses = [fill_short(client, world.short_slug)[1].status_code for _ in range(3)]
+    assert statuses == [303, 303, 429]
+    assert count_rows(app)["Response"] == 2
+    assert any("rate limit storage" in r.getMessage().lower() for r in caplog.records)
+    with app.app_context():
+        db.engine.dispose()
