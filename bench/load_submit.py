@@ -91,6 +91,9 @@ def one_database(kind: str, args, workdir: Path) -> bool:
     print("statuses:", ", ".join(f"{k}: {v}" for k, v in sorted(tallies.statuses.items())))
     if tallies.transport_errors:
         print("transport errors:", dict(tallies.transport_errors))
+    print(f"the phones (load generator) used {tallies.client_cpu:.1f} CPU-s = "
+          f"{tallies.client_cpu / tallies.seconds:.2f} of one core; baseline run "
+          f"{base.client_cpu / base.seconds:.2f}")
     print(f"retries sent: {tallies.retries}, double taps: {tallies.double_taps}, "
           f"replies lost: {tallies.unknown_outcome}")
     exact = check.stored == tallies.accepted

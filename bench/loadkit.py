@@ -316,6 +316,7 @@ class Tallies:
     unanswered_tokens: set[str] = field(default_factory=set)    # sent, reply never came
     started: float = 0.0
     finished: float = 0.0
+    client_cpu: float = 0.0           # CPU seconds the phones themselves used
     keep_timeline: bool = False
     timeline: list[tuple[float, str]] = field(default_factory=list)  # (monotonic, "POST 303")
 
@@ -429,8 +430,14 @@ def run_phones(base: str, slugs: list[str], clients: int = 50, seconds: float = 
                max_submissions: int = 1_000_000, seed: int = 1, retry_rate: float = 0.03,
                double_tap_rate: float = 0.02, think: float = 0.0,
                timeline: bool = False) -> Tallies:
-    return asyncio.run(_run(base, slugs, clients, seconds, max_submissions, seed, retry_rate,
-                            double_tap_rate, think, timeline))
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    tallies = asyncio.run(_run(base, slugs, clients, seconds, max_submissions, seed, retry_rate,
+                               double_tap_rate, think, timeline))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    tallies.client_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return tallies
 
 
 def submission_key(form_token: str) -> str:
