@@ -13,6 +13,10 @@ per client, 120 per minute per counter) it tries, and prints what got through:
 4. Receipt-link replay: one dossier's link used 20 times, 10 of them at the same moment,
    and a tampered link.
 
+5. The patient stuffer: 30 addresses that each wait five seconds, as a person would.
+   Nothing here can tell that from people; the script prints it as what the rules do
+   not stop (and what does limit it), not as a failure.
+
 Then it computes the unit's index through the SQL path used by the dashboard and shows
 that what was flagged (too fast to be a person) stays out of it. Exit status 1 if any
 rule gave way (more stored than the limits allow, a dossier or form counted twice, a
@@ -144,6 +148,24 @@ def main() -> int:
                    at(slugs[3]), 1)
         print(f"    a tampered link: {tampered_status} (a page saying the link is not valid)")
         ok &= tampered_status == 400
+
+        # 5. the patient stuffer: many addresses, and each waits like a person would
+        def patient(i: int) -> int:
+            phone = Phone(f"100.100.{i // 250}.{i % 250 + 1}")
+            body = phone.fill(url.format(slugs[5]), random.Random(1000 + i))
+            body = {k: (max(v) if k.startswith("q_") and v.isdigit() else v)
+                    for k, v in body.items()}
+            time.sleep(5)
+            return phone.request(url.format(slugs[5]), body)[0]
+        with ThreadPoolExecutor(30) as pool:
+            statuses = list(pool.map(patient, range(30)))
+        valid_there = count("SELECT count(*) FROM responses r JOIN counters c ON c.id ="
+                            " r.counter_id WHERE c.slug = :s AND r.status = 'valid'", s=slugs[5])
+        print(f"5. 30 addresses, each waiting 5 s like a person: {statuses.count(303)} stored, "
+              f"{valid_there} counted as valid.\n    NOT STOPPED by these rules (by design: "
+              f"they cannot tell a patient script from people); what limits it is the "
+              f"per-counter rate (120/min), receipt links (one per dossier) and comparing "
+              f"responses with dossier volumes on the dashboard.", flush=True)
 
     # Flagged responses stay out of the index: compare the SQL path's respondents with the
     # valid responses of the unit.
