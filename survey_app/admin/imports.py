@@ -23,6 +23,7 @@ from analysis.periods import period_bounds
 from survey_app.admin.tables import SourceRow, TableError, read_table
 from survey_app.audit import record
 from survey_app.extensions import db
+from survey_app.inputs import whole_number
 from survey_app.models import UNIT_KINDS, UNIT_LEVELS, DossierVolume, Field, Unit
 
 UNIT_COLUMNS = ("code", "name_vi", "kind", "level")
@@ -282,10 +283,10 @@ def plan_volumes(source: list[SourceRow]) -> list[RowPlan]:
         received = v.get("received", "").replace(" ", "")
         if not received:
             row.error("received", _("bắt buộc, đang để trống."))
-        elif not received.isdigit():
+        elif not (received.isascii() and received.isdigit()):  # "²".isdigit() is True
             row.error("received", _("\"%(value)s\" không phải số nguyên không âm.",
                                     value=v.get("received")))
-        elif int(received) > 100_000_000:
+        elif whole_number(received, maximum=100_000_000) is None:
             row.error("received", _("số hồ sơ quá lớn."))
         else:
             v["received"] = str(int(received))

@@ -15,6 +15,7 @@ from werkzeug.exceptions import BadRequest
 from analysis.methods import METHODS
 from analysis.periods import period_bounds
 from survey_app.extensions import db
+from survey_app.inputs import whole_number
 from survey_app.models import Field, Unit
 from survey_app.reporting.dashboard import DashboardQuery, default_period, previous_period
 from survey_app.scoping import can_see_unit, visible_unit_ids
@@ -66,9 +67,10 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    value = whole_number(raw)
+    if value is None:
         raise QueryError(_("Giá trị %(name)s không hợp lệ.", name=name))
-    return int(raw)
+    return value
 
 
 def parse_query(user) -> DashboardQuery:
