@@ -66,13 +66,28 @@ def test_missing_csrf_is_refused(client, analyst):
     assert client.get("/bang-dieu-khien").status_code == 302
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x",
-                                    "/\\evil.example", "javascript:alert(1)",
-                                    "http:/evil.example"])
+OFFSITE = ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)",
+           "http:/evil.example", "///evil.example", "\\\\evil.example", " //evil.example",
+           "/\t/evil.example", "/\r\nSet-Cookie: planted=1", "JaVaScRiPt:alert(1)",
+           "data:text/html,<script>alert(1)</script>", "https:evil.example",
+           "//evil.example@localhost", "\x7f//evil.example"]
+
+
+@pytest.mark.parametrize("target", OFFSITE)
 def test_no_open_redirect_after_login(auth, analyst, target):
     reply = auth.login("phantich", "mat-khau-rat-dai", next_url=target)
     assert reply.status_code == 302
     assert reply.headers["Location"] == "/bang-dieu-khien"
+
+
+def test_no_open_redirect_when_already_logged_in(client, auth, analyst):
+    """/dang-nhap?next=… for someone logged in redirects at once: the same check applies."""
+    from urllib.parse import quote
+
+    auth.login("phantich", "mat-khau-rat-dai")
+    for target in OFFSITE:
+        reply = client.get("/dang-nhap?next=" + quote(target, safe=""))
+        assert (reply.status_code, reply.headers["Location"]) == (302, "/bang-dieu-khien"), target
 
 
 def test_local_next_is_honoured(auth, analyst):
