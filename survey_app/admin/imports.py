@@ -25,6 +25,7 @@ from survey_app.audit import record
 from survey_app.extensions import db
 from survey_app.inputs import whole_number
 from survey_app.models import UNIT_KINDS, UNIT_LEVELS, DossierVolume, Field, Unit
+from survey_app.reporting.dashboard import checked_period
 
 UNIT_COLUMNS = ("code", "name_vi", "kind", "level")
 UNIT_OPTIONAL = ("name_en", "parent_code")
@@ -274,7 +275,7 @@ def plan_volumes(source: list[SourceRow]) -> list[RowPlan]:
             row.error("period", _("bắt buộc, đang để trống."))
         else:
             try:
-                period_bounds(period)
+                checked_period(period)
                 v["period"] = period
             except ValueError:
                 row.error("period", _("kỳ \"%(p)s\" không hợp lệ (ví dụ: 2026-Q1, 2026-H1, "

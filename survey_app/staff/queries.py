@@ -17,7 +17,12 @@ from analysis.periods import period_bounds
 from survey_app.extensions import db
 from survey_app.inputs import whole_number
 from survey_app.models import Field, Unit
-from survey_app.reporting.dashboard import DashboardQuery, default_period, previous_period
+from survey_app.reporting.dashboard import (
+    DashboardQuery,
+    checked_period,
+    default_period,
+    previous_period,
+)
 from survey_app.scoping import can_see_unit, visible_unit_ids
 
 
@@ -76,7 +81,7 @@ def _int_arg(name: str) -> int | None:
 def parse_query(user) -> DashboardQuery:
     period = request.args.get("ky", "").strip() or default_period(datetime.now(UTC).date())
     try:
-        period_bounds(period)
+        checked_period(period)
     except ValueError:
         raise QueryError(_("Kỳ báo cáo không hợp lệ: %(p)s", p=period[:20])) from None
     unit_id = _int_arg("don_vi")

@@ -40,6 +40,10 @@ NUMBERS = [
     (f"/admin/quay?unit={HUGE}", 200), (f"/admin/quay/them?unit={HUGE}", 302),
     ("/bang-dieu-khien?don_vi=²", 400), (f"/bang-dieu-khien?linh_vuc={HUGE}", 400),
     ("/xuat/phieu.csv?don_vi=²", 400), ("/bao-cao?linh_vuc=²", 400),
+    # Period labels: Unicode digits, and years whose look-back overflows the calendar.
+    ("/bang-dieu-khien?ky=٢٠٢٦-Q1", 400), ("/xuat/chi-so.csv?ky=٢٠٢٦-Q1", 400),
+    ("/bang-dieu-khien?ky=0001-CY", 400), ("/bang-dieu-khien?ky=1000-M01", 400),
+    ("/bao-cao?ky=9999-Y", 400), ("/bang-dieu-khien?ky=2026-Q1", 200),
 ]
 
 
@@ -86,9 +90,11 @@ def test_odd_numbers_are_never_a_500(any_app, admin_client):
             "csrf_token": csrf_from(page.text), "action": "spam", field: value})
         assert reply.status_code == 303, (field, value)
     page = admin_client.get("/admin/nhap/so-lieu-ho-so")
-    content = "unit_code,field_code,period,received\nX-TL,dat-dai,2026-Q1,²\n".encode()
+    content = ("unit_code,field_code,period,received\nX-TL,dat-dai,2026-Q1,²\n"
+               "X-TL,dat-dai,0001-CY,1\n").encode()
     reply = admin_client.post("/admin/nhap/so-lieu-ho-so", data={
         "csrf_token": csrf_from(page.text), "file": (io.BytesIO(content), "v.csv")},
         content_type="multipart/form-data")
     assert reply.status_code == 422 and "không phải số nguyên không âm" in reply.text
+    assert "kỳ \"0001-CY\" không hợp lệ" in reply.text.replace("&#34;", '"')
     assert table_counts(any_app) == before
