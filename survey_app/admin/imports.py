@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import unicodedata
 import zlib
 from dataclasses import dataclass, field
 
@@ -109,6 +110,11 @@ def _check_text(row: RowPlan, column: str, required: bool, limit: int) -> str | 
         return None
     if len(value) > limit:
         row.error(column, _("dài quá %(n)d ký tự.", n=limit))
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        # NUL, escape sequences, line breaks inside a quoted cell: never part of a name,
+        # and PostgreSQL refuses to store NUL at all (the confirmation was a 500).
+        row.error(column, _("có ký tự điều khiển không hợp lệ (ví dụ ký tự NUL hoặc xuống "
+                            "dòng)."))
     return value
 
 
