@@ -9,6 +9,7 @@ stored before and after its own request rather than assuming an empty database.
 
 from __future__ import annotations
 
+import io
 from urllib.parse import quote_from_bytes
 
 import sqlalchemy as sa
@@ -54,6 +55,21 @@ def form_body(pairs) -> bytes:
         raw = part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")
         return quote_from_bytes(raw, safe="")
     return "&".join(f"{enc(k)}={enc(v)}" for k, v in pairs).encode("ascii")
+
+
+def post_file(client, url: str, csrf_token: str, content: bytes, filename: str):
+    """POST a multipart upload built in memory.
+
+    The test client spools a body above 500 kB to a temporary file it never closes (a
+    ResourceWarning, an error under our warning filter); a real server reads a socket."""
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    boundary, body = encode_multipart({
+        "csrf_token": csrf_token,
+        "file": FileStorage(io.BytesIO(content), filename=filename,
+                            content_type="application/octet-stream")})
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def table_counts(app) -> dict[str, int]:
