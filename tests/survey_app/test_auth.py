@@ -105,6 +105,33 @@ def test_session_is_renewed_at_login(client, auth, analyst):
         assert after.get("_user_id")
 
 
+def test_pre_login_cookie_is_replaced_and_does_not_log_in(app, client, auth, analyst):
+    """Session fixation: an attacker who planted (or copied) the victim's pre-login cookie
+    must not share the session the victim then logs in to."""
+    client.get("/dang-nhap")
+    planted = client.get_cookie("session").value
+    auth.login("phantich", "mat-khau-rat-dai")
+    assert client.get_cookie("session").value != planted
+    attacker = app.test_client()
+    attacker.set_cookie("session", planted)
+    assert attacker.get("/bang-dieu-khien").status_code == 302  # to the login page
+
+
+def test_a_session_signed_with_another_key_is_not_logged_in(app, analyst):
+    """A session cookie is only as good as its signature: a forged one is no login."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    forger = app.test_client()
+    other = type("Other", (), {"secret_key": "not-our-key", "config": app.config})()
+    serializer = SecureCookieSessionInterface().get_signing_serializer(other)
+    forger.set_cookie("session", serializer.dumps({"_user_id": "1", "_fresh": True}))
+    assert forger.get("/bang-dieu-khien").status_code == 302
+    # Control: the same content signed with the app's own key is a login (the test is live).
+    ours = SecureCookieSessionInterface().get_signing_serializer(app)
+    forger.set_cookie("session", ours.dumps({"_user_id": "1", "_fresh": True}))
+    assert forger.get("/bang-dieu-khien").status_code == 200
+
+
 def test_login_is_throttled_per_account(app, client, analyst):
     codes = []
     for _ in range(7):
