@@ -44,6 +44,7 @@ NUMBERS = [
     ("/bang-dieu-khien?ky=٢٠٢٦-Q1", 400), ("/xuat/chi-so.csv?ky=٢٠٢٦-Q1", 400),
     ("/bang-dieu-khien?ky=0001-CY", 400), ("/bang-dieu-khien?ky=1000-M01", 400),
     ("/bao-cao?ky=9999-Y", 400), ("/bang-dieu-khien?ky=2026-Q1", 200),
+    ("/admin/nhat-ky?to=9999-12-31", 200), ("/admin/nhat-ky?from=0001-01-01", 200),
 ]
 
 
