@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from flask import abort, request
 from flask_babel import gettext as _
@@ -26,6 +27,17 @@ def get_or_404(model: type[M], object_id: int) -> M:
 def page_number() -> int:
     """?page=N, 1 for anything that is not a positive number (never a 500)."""
     return whole_number(request.args.get("page"), maximum=99_999) or 1
+
+
+def page_url(number: int) -> str:
+    """This list at page `number`, keeping its filters: a relative "?…" link, like lang_url.
+
+    Not url_for(endpoint, **request.args): url_for reads _scheme, _external and _anchor
+    from the visitor's query string (a 500 for ?_scheme=x, a javascript: link for
+    ?_scheme=javascript&_external=1)."""
+    args = request.args.to_dict()
+    args["page"] = str(number)
+    return "?" + urlencode(args)
 
 
 def unit_tree(units: list[Unit] | None = None) -> list[tuple[Unit, int]]:
