@@ -2,7 +2,9 @@
 
 Hypothesis runs derandomized (the examples are a function of the test's code), so CI
 sees the same inputs on every run and a failure reproduces locally; the example
-database is off, for the same reason. Fixtures such as `app` are function-scoped:
+database is off, for the same reason. SIPAS_FUZZ_EXAMPLES=2000 (say) searches longer
+on a workstation; CI keeps the default, sized for the whole folder to take about a
+minute on two cores. Fixtures such as `app` are function-scoped:
 every example of one test shares its database, so each example compares what is
 stored before and after its own request rather than assuming an empty database.
 """
@@ -10,6 +12,7 @@ stored before and after its own request rather than assuming an empty database.
 from __future__ import annotations
 
 import io
+import os
 from urllib.parse import quote_from_bytes
 
 import sqlalchemy as sa
@@ -19,7 +22,7 @@ from hypothesis import strategies as st
 from survey_app.extensions import db
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=int(os.environ.get("SIPAS_FUZZ_EXAMPLES", "60")),
     deadline=None,
     derandomize=True,
     database=None,
