@@ -1,9 +1,10 @@
 """Request inputs that no view should have to think about.
 
 - **NUL** (``%00``) in a URL, a query parameter or a form field is refused with a 400
-  before any view runs. PostgreSQL cannot store or even compare text containing NUL
-  (psycopg raises DataError), so without this one check every query on user input —
-  the login form, a counter slug, a unit code in a filter — was a 500 waiting to happen.
+  before any view runs, as is a multipart field without a readable name. PostgreSQL
+  cannot store or even compare text containing NUL (psycopg raises DataError), so
+  without this one check every query on user input — the login form, a counter slug,
+  a unit code in a filter — was a 500 waiting to happen.
 - **Numbers typed by people** (ids, page numbers, years, counts) are parsed by
   `whole_number`: ASCII digits only and bounded. ``str.isdigit`` accepts "²" (which
   ``int`` then refuses) and any length (an id beyond 2**31 overflows SQLite's and
@@ -46,19 +47,22 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def _has_nul(pairs) -> bool:
-    return any("\x00" in key or "\x00" in value for key, value in pairs)
+def _malformed(pairs) -> bool:
+    """NUL in a name or value, or a multipart field whose name werkzeug could not read
+    (a line break in it): the key is then None, and views calling key.startswith()
+    failed with a 500."""
+    return any(key is None or "\x00" in key or "\x00" in value for key, value in pairs)
 
 
 def refuse_nul() -> None:
-    if "\x00" in request.path or _has_nul(request.args.items(multi=True)):
+    if "\x00" in request.path or _malformed(request.args.items(multi=True)):
         raise MalformedRequest()
     if request.method in ("GET", "HEAD", "OPTIONS") or request.mimetype not in FORM_TYPES:
         return
     if request.mimetype == FORM_TYPES[0]:
         # Keep the raw bytes: the survey checks them for invalid UTF-8 after this hook.
         request.get_data(cache=True)
-    if _has_nul(request.form.items(multi=True)) or any(
+    if _malformed(request.form.items(multi=True)) or any(
             "\x00" in (f.filename or "") for f in request.files.values()):
         raise MalformedRequest()
 

@@ -14,6 +14,7 @@ import pytest
 from tests.admin.conftest import PASSWORD, build_world
 from tests.conftest import StaffAuth, csrf_from
 from tests.hostile.conftest import table_counts
+from tests.survey_app.factories import form_of, make_world
 
 
 @pytest.fixture
@@ -71,6 +72,12 @@ def test_nul_anywhere_in_a_request_is_a_400(any_app, admin_client):
         content_type="multipart/form-data")
     assert (login.status_code, field.status_code, upload.status_code) == (400, 400, 400)
     assert table_counts(any_app) == before
+    # A multipart field whose name werkzeug cannot read (a line break): the key is None.
+    survey = make_world(any_app)
+    data = {**form_of(anonymous, f"/s/{survey.long_slug}"), "q_OVERALL": "4", "q_\n": "1"}
+    before = table_counts(any_app)
+    reply = anonymous.post(f"/s/{survey.long_slug}", data=data, content_type="multipart/form-data")
+    assert reply.status_code == 400 and table_counts(any_app) == before
 
 
 def test_odd_numbers_are_never_a_500(any_app, admin_client):
