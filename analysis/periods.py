@@ -36,7 +36,9 @@ __all__ = ["KINDS", "period_bounds", "period_label", "periods_of", "label_dates"
 KINDS = ("quarter", "half", "nine_months", "year", "month", "calendar_quarter",
          "calendar_year")
 CUTOFF_DAY = 10  # a reporting period starts on the 10th and ends on the 9th
-_LABEL = re.compile(r"^(\d{4})-(Q[1-4]|H[12]|9M|Y|M(0[1-9]|1[0-2])|CQ[1-4]|CY)$")
+# [0-9], not \d: \d also matches "٢٠٢٦", which int() reads as 2026 but which then travels
+# on as the label (into file names, HTTP headers, audit entries).
+_LABEL = re.compile(r"^([0-9]{4})-(Q[1-4]|H[12]|9M|Y|M(0[1-9]|1[0-2])|CQ[1-4]|CY)$")
 # reporting sub-periods: (first month, months long); month 12 of Y−1 is month 0
 _REPORTING = {"Q1": (0, 3), "Q2": (3, 3), "Q3": (6, 3), "Q4": (9, 3),
               "H1": (0, 6), "H2": (6, 6), "9M": (0, 9), "Y": (0, 12)}

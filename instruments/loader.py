@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -38,6 +39,7 @@ CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
 ITEM_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]{0,31}$")
 MAX_OPTION_VALUE = 9  # answers.value has a CHECK 1..9 in the database
 MAX_COMMENT = 5000
+MAX_VERSION = 1_000_000  # stored in an integer column
 
 TOP_KEYS = {"code", "version", "title", "description", "scales", "elements", "items",
             "questions", "comment"}
@@ -73,6 +75,8 @@ def load_instrument_text(text: str, *, source: str = "<text>") -> Instrument:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise InstrumentError(f"{source}: not valid YAML{where}") from None
+    except RecursionError:  # PyYAML composes nested collections recursively: "[[[[…"
+        raise InstrumentError(f"{source}: not valid YAML (nested too deeply)") from None
     return _build(data, source)
 
 
@@ -112,8 +116,8 @@ def _build(data: Any, source: str) -> Instrument:
     if not isinstance(data, dict):
         ctx.fail("the file must be a mapping with code, version, scales, elements and items")
     unknown = set(data) - TOP_KEYS
-    if unknown:
-        ctx.fail(f"unknown key {sorted(unknown)[0]!r}")
+    if unknown:  # keys may be numbers or dates too: sort by their text
+        ctx.fail(f"unknown key {sorted(unknown, key=str)[0]!r}")
     for key in ("code", "version", "title", "scales", "elements", "items"):
         if key not in data:
             ctx.fail(f"missing {key!r}")
@@ -124,6 +128,8 @@ def _build(data: Any, source: str) -> Instrument:
     version = data["version"]
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         ctx.fail(f"version {version!r} must be a whole number ≥ 1")
+    if version > MAX_VERSION:
+        ctx.fail(f"version {version!r} must be at most {MAX_VERSION}")
 
     title = _text(ctx, data["title"], "title")
     description = _text(ctx, data["description"], "description") if "description" in data else None
@@ -164,6 +170,8 @@ def _build(data: Any, source: str) -> Instrument:
         elements.append(Element(ecode, name, members))
 
     others: list[Question] = []
+    if not isinstance(data.get("questions") or [], list):
+        ctx.fail("questions must be a list")
     for i, raw in enumerate(data.get("questions") or [], 1):
         q = _question(ctx, raw, f"question #{i}", QUESTION_KEYS, scales, codes, is_item=False)
         others.append(q)
@@ -211,6 +219,11 @@ def _text(ctx: _Ctx, value: Any, what: str) -> Text:
     en = value.get("en")
     if en is not None and (not isinstance(en, str) or not en.strip()):
         ctx.fail(f"{what}: English text (en) is empty")
+    for text in (vi, en or ""):
+        # YAML escapes ("\0", "\ud800") can put what no page can show in a text: a lone
+        # surrogate cannot even be encoded as UTF-8 (the checksum and the page failed).
+        if any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" for c in text):
+            ctx.fail(f"{what}: contains a control character or an invalid code point")
     return Text(vi.strip(), en.strip() if en else None)
 
 
@@ -219,6 +232,8 @@ def _scales(ctx: _Ctx, raw: Any) -> dict[str, Scale]:
         ctx.fail("scales must be a mapping of scale code to scale")
     scales = {}
     for scode, spec in raw.items():
+        if not isinstance(scode, str) or not ITEM_RE.match(scode):
+            ctx.fail(f"bad scale code {scode!r}: letters, digits, '_' and '.'")
         if not isinstance(spec, dict) or set(spec) - {"options", "satisfied"}:
             ctx.fail(f"bad scale {scode!r}: needs options (and satisfied)")
         options_raw = spec.get("options")
@@ -259,13 +274,15 @@ def _question(ctx, raw, what, allowed, scales, codes, *, is_item: bool) -> Quest
     label = f"{'item' if is_item else 'question'} {qcode}"
     unknown = set(raw) - allowed
     if unknown:
-        ctx.fail(f"{label}: unknown key {sorted(unknown)[0]!r}")
+        ctx.fail(f"{label}: unknown key {sorted(unknown, key=str)[0]!r}")
     if qcode in codes:
         ctx.fail(f"duplicate item code {qcode!r}")
     codes.add(qcode)
     scode = raw.get("scale")
-    if scode not in scales:
+    if not isinstance(scode, str) or scode not in scales:  # a list is not even hashable
         ctx.fail(f"{label}: unknown scale {scode!r}")
+    if is_item and not isinstance(raw.get("element"), str):
+        ctx.fail(f"{label}: element must be an element code")
     section = None
     if not is_item:
         section = raw.get("section")

@@ -31,9 +31,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     i18n.register_filters(app)
-    from survey_app import security
+    from survey_app import inputs, security
 
     security.init_app(app)
+    inputs.init_app(app)
 
     from survey_app import cli
     from survey_app.admin import bp as admin_bp

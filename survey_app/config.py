@@ -81,6 +81,7 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",  # Flask-Login's default is none at all
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,  # uploads (imports, instruments); forms are tiny
     "WTF_CSRF_TIME_LIMIT": 4 * 3600,  # a citizen may leave the form open a while
     "RATELIMIT_HEADERS_ENABLED": True,

@@ -67,4 +67,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        # A failed flush leaves the session unusable: without the rollback, the error page
+        # itself (the logged-in user's name in the header) raises and the user gets the
+        # server's bare 500 instead of ours.
+        from survey_app.extensions import db
+
+        db.session.rollback()
         return render_error(500)

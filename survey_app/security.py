@@ -2,8 +2,10 @@
 
 - CSP: everything from this origin only; no inline script or style, no plugins, no
   framing (clickjacking), forms post only here.
-- Referrer-Policy no-referrer: a receipt link's signed token (?d=) must not travel to
-  any other site in a Referer header.
+- Referrer-Policy same-origin: a receipt link's signed token (?d=) must not travel to
+  any other site in a Referer header. Not no-referrer: behind TLS, Flask-WTF refuses a
+  form post whose Referer is missing (WTF_CSRF_SSL_STRICT), so with no-referrer every
+  login, admin form and survey answer over HTTPS was a 400.
 - HSTS only when the deployment says it is behind TLS (SIPAS_SECURE_COOKIES=1).
 - Pages for logged-in staff are never cached by browsers or proxies.
 - SIPAS_PROXY_COUNT=N trusts N reverse proxies' X-Forwarded-For/-Proto, so rate limits
@@ -45,7 +47,7 @@ def init_app(app: Flask) -> None:
         h.setdefault("Content-Security-Policy", CSP)
         h.setdefault("X-Frame-Options", "DENY")
         h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "no-referrer")
+        h.setdefault("Referrer-Policy", "same-origin")
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):

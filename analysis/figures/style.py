@@ -114,6 +114,9 @@ RC = {
     "axes.titleweight": "bold", "axes.labelsize": 10, "xtick.labelsize": 9,
     "ytick.labelsize": 9, "legend.fontsize": 9, "axes.spines.top": False,
     "axes.spines.right": False, "svg.fonttype": "path", "figure.dpi": 100,
+    # Labels are data (unit and element names from an import file): "$…$" in a name must
+    # stay text, not be parsed as mathtext, which raised ValueError on unbalanced input.
+    "text.parse_math": False,
 }
 
 

@@ -20,6 +20,10 @@ def _admins_only():
     return None
 
 
+from survey_app.admin.common import page_url  # noqa: E402
+
+bp.add_app_template_global(page_url)
+
 from survey_app.admin import (  # noqa: E402,F401
     routes,
     routes_catalogue,

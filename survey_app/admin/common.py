@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from flask import abort, request
 from flask_babel import gettext as _
 
 from survey_app.admin.forms import options
 from survey_app.extensions import db
+from survey_app.inputs import whole_number
 from survey_app.models import Field, InstrumentVersion, Unit
 
 M = TypeVar("M")
@@ -24,8 +26,18 @@ def get_or_404(model: type[M], object_id: int) -> M:
 
 def page_number() -> int:
     """?page=N, 1 for anything that is not a positive number (never a 500)."""
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    return whole_number(request.args.get("page"), maximum=99_999) or 1
+
+
+def page_url(number: int) -> str:
+    """This list at page `number`, keeping its filters: a relative "?…" link, like lang_url.
+
+    Not url_for(endpoint, **request.args): url_for reads _scheme, _external and _anchor
+    from the visitor's query string (a 500 for ?_scheme=x, a javascript: link for
+    ?_scheme=javascript&_external=1)."""
+    args = request.args.to_dict()
+    args["page"] = str(number)
+    return "?" + urlencode(args)
 
 
 def unit_tree(units: list[Unit] | None = None) -> list[tuple[Unit, int]]:
@@ -92,4 +104,5 @@ def apply_changes(obj, values: dict) -> dict:
 
 
 def int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """An id from a query string or a <select>: None for anything that cannot be one."""
+    return whole_number(value)

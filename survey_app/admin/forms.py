@@ -26,6 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from survey_app.inputs import whole_number
 from survey_app.models import ROLES, TARGET_METRICS, TARGET_SCOPES, UNIT_KINDS, UNIT_LEVELS
 
 REQUIRED = _l("Vui lòng nhập thông tin này.")
@@ -164,8 +165,8 @@ class TargetForm(FlaskForm):
         choice(field.data, TARGET_METRICS)
 
     def validate_year(self, field):
-        text = (field.data or "").strip()
-        if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        year = whole_number(field.data)
+        if year is None or not 2000 <= year <= 2100:
             raise ValidationError(_l("Năm phải là số từ 2000 đến 2100."))
 
     def validate_value(self, field):
@@ -193,5 +194,5 @@ class FieldForm(FlaskForm):
     active = BooleanField(_l("Đang sử dụng"), default=True)
 
     def validate_sort_order(self, field):
-        if not (field.data or "").strip().isdigit() or int(field.data) > 100_000:
+        if whole_number(field.data, maximum=100_000) is None:
             raise ValidationError(_l("Thứ tự là số nguyên từ 0 đến 100000."))

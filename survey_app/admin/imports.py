@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import unicodedata
 import zlib
 from dataclasses import dataclass, field
 
@@ -23,7 +24,9 @@ from analysis.periods import period_bounds
 from survey_app.admin.tables import SourceRow, TableError, read_table
 from survey_app.audit import record
 from survey_app.extensions import db
+from survey_app.inputs import whole_number
 from survey_app.models import UNIT_KINDS, UNIT_LEVELS, DossierVolume, Field, Unit
+from survey_app.reporting.dashboard import checked_period
 
 UNIT_COLUMNS = ("code", "name_vi", "kind", "level")
 UNIT_OPTIONAL = ("name_en", "parent_code")
@@ -107,6 +110,11 @@ def _check_text(row: RowPlan, column: str, required: bool, limit: int) -> str | 
         return None
     if len(value) > limit:
         row.error(column, _("dài quá %(n)d ký tự.", n=limit))
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        # NUL, escape sequences, line breaks inside a quoted cell: never part of a name,
+        # and PostgreSQL refuses to store NUL at all (the confirmation was a 500).
+        row.error(column, _("có ký tự điều khiển không hợp lệ (ví dụ ký tự NUL hoặc xuống "
+                            "dòng)."))
     return value
 
 
@@ -273,7 +281,7 @@ def plan_volumes(source: list[SourceRow]) -> list[RowPlan]:
             row.error("period", _("bắt buộc, đang để trống."))
         else:
             try:
-                period_bounds(period)
+                checked_period(period)
                 v["period"] = period
             except ValueError:
                 row.error("period", _("kỳ \"%(p)s\" không hợp lệ (ví dụ: 2026-Q1, 2026-H1, "
@@ -282,10 +290,10 @@ def plan_volumes(source: list[SourceRow]) -> list[RowPlan]:
         received = v.get("received", "").replace(" ", "")
         if not received:
             row.error("received", _("bắt buộc, đang để trống."))
-        elif not received.isdigit():
+        elif not (received.isascii() and received.isdigit()):  # "²".isdigit() is True
             row.error("received", _("\"%(value)s\" không phải số nguyên không âm.",
                                     value=v.get("received")))
-        elif int(received) > 100_000_000:
+        elif whole_number(received, maximum=100_000_000) is None:
             row.error("received", _("số hồ sơ quá lớn."))
         else:
             v["received"] = str(int(received))

@@ -19,6 +19,7 @@ from survey_app.admin.common import apply_changes, get_or_404
 from survey_app.admin.forms import ActionForm, FieldForm, InstrumentUploadForm
 from survey_app.audit import record
 from survey_app.extensions import db
+from survey_app.inputs import whole_number
 from survey_app.models import Counter, Field, InstrumentVersion, Response
 from survey_app.reference_data import ReferenceDataError, register_instrument
 
@@ -48,7 +49,7 @@ def field_edit(field_id: int | None):
             item = item or Field()
             values = {"code": code, "name_vi": form.name_vi.data.strip(),
                       "name_en": form.name_en.data.strip(),
-                      "sort_order": int(form.sort_order.data), "active": form.active.data}
+                      "sort_order": whole_number(form.sort_order.data), "active": form.active.data}
             changes = apply_changes(item, values)
             db.session.add(item)
             db.session.flush()

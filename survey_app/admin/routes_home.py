@@ -49,10 +49,12 @@ def home():
 
 
 def _day(text: str | None) -> date | None:
+    """A filter date, or None; not 9999-12-31, whose next day (the range end) overflows."""
     try:
-        return date.fromisoformat(text) if text else None
+        day = date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return day if day is None or day < date.max else None
 
 
 @bp.get("/nhat-ky")

@@ -17,6 +17,7 @@ from survey_app.admin.common import PER_PAGE, page_number
 from survey_app.admin.forms import ActionForm
 from survey_app.audit import record
 from survey_app.extensions import db
+from survey_app.inputs import whole_number
 from survey_app.models import COMMENT_STATUSES, Comment, Response
 
 REVIEW_ACTIONS = {"spam": "excluded", "restore": "valid"}
@@ -27,10 +28,10 @@ def _decision(actions: dict[str, str]) -> tuple[str | None, list[int]]:
     """(action, ids): a row's own button (name=action, value=id) or the bulk buttons
     (name="action") over the ticked boxes."""
     for action in actions:
-        if request.form.get(action, "").isdigit():
-            return action, [int(request.form[action])]
+        if (one := whole_number(request.form.get(action))) is not None:
+            return action, [one]
     action = request.form.get("action")
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [i for i in map(whole_number, request.form.getlist("ids")) if i is not None]
     if action in actions and not ids:
         flash(_("Chưa chọn mục nào."), "error")
     return (action if action in actions else None), ids

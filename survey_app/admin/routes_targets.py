@@ -28,6 +28,7 @@ from survey_app.admin.forms import (
 )
 from survey_app.audit import record
 from survey_app.extensions import db
+from survey_app.inputs import whole_number
 from survey_app.models import UNIT_KINDS, DossierVolume, Field, Target
 
 TARGET_FIELDS = ("year", "scope", "scope_code", "metric", "value", "source", "note")
@@ -64,7 +65,7 @@ def _check(form: TargetForm, target: Target | None) -> bool:
         form.scope_code.errors.append(_("Hãy nhập một loại đơn vị: %(kinds)s.",
                                         kinds=", ".join(UNIT_KINDS)))
         return False
-    query = sa.select(Target).filter_by(year=int(form.year.data), scope=scope, scope_code=code,
+    query = sa.select(Target).filter_by(year=whole_number(form.year.data), scope=scope, scope_code=code,
                                         metric=form.metric.data)
     other = db.session.scalar(query)
     if other is not None and other is not target:
@@ -85,7 +86,7 @@ def target_edit(target_id: int | None):
     if form.validate_on_submit() and _check(form, target):
         new = target is None
         target = target or Target()
-        values = {"year": int(form.year.data), "scope": form.scope.data,
+        values = {"year": whole_number(form.year.data), "scope": form.scope.data,
                   "scope_code": (form.scope_code.data or "").strip() or None,
                   "metric": form.metric.data, "value": form.share,
                   "source": form.source.data.strip(), "note": form.note.data or None}

@@ -17,7 +17,6 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 
 from analysis.methods import METHODS
-from analysis.periods import period_bounds
 from survey_app.api import bp
 from survey_app.api.openapi import LEVELS, PARAMETERS, document
 from survey_app.api.tokens import user_for_token
@@ -27,7 +26,7 @@ from survey_app.extensions import db, limiter
 from survey_app.models import Field, Unit
 from survey_app.privacy import client_key
 from survey_app.reporting import ReportScope, compute_indices_sql
-from survey_app.reporting.dashboard import default_period
+from survey_app.reporting.dashboard import checked_period, default_period
 from survey_app.scoping import can_see_unit, restrict, subtree_ids
 
 BY_CHOICES = {"": (), "unit": ("unit",), "field": ("field",), "unit,field": ("unit", "field"),
@@ -58,7 +57,7 @@ def _params() -> dict:
                               p=", ".join(sorted(unknown))[:100], ok=", ".join(PARAMETERS)))
     period = request.args.get("period", "").strip() or default_period(datetime.now(UTC).date())
     try:
-        start, end = period_bounds(period)
+        start, end = checked_period(period)
     except ValueError:
         raise ApiError(400, _("Kỳ báo cáo không hợp lệ: %(p)s (ví dụ 2026-Q3, 2026-H1, "
                               "2026-9M, 2026-Y).", p=period[:20])) from None

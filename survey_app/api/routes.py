@@ -45,7 +45,10 @@ def authenticate():
                key_func=_limit_key)
 def receipt_link():
     """Body: {"dossier_code", "counter", "field"?, "procedure_code"?} → 201 with url and QR."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # "[[[[…" deeper than Python's stack; silent= only covers ValueError
+        data = None
     if not isinstance(data, dict):
         return render_error(400, "the body must be a JSON object")
     try:

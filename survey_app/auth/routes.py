@@ -24,8 +24,12 @@ _DUMMY_HASH = ("scrypt:32768:8:1$GrsQ78Lj9ukHWpYK$82dbbdb859b359c020576f2be9bf1d
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: never another host, scheme or protocol-relative URL."""
-    if not target:
+    """Only a path on this site: never another host, scheme or protocol-relative URL.
+
+    Control characters are refused too: browsers drop tabs and newlines from a URL
+    ("/\t/evil.example" is "//evil.example" to them), and a CR/LF in the Location header
+    is refused by werkzeug with an exception (it was a 500)."""
+    if not target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return url_for("staff.dashboard")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \

@@ -32,6 +32,7 @@ from survey_app.reporting.targets import TargetBook, judge
 from survey_app.scoping import restrict, subtree_ids, visible_unit_ids
 
 MIN_CHANGE_RESPONDENTS = 10
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a period may be asked for (as for targets)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,18 @@ def previous_period(label: str) -> str | None:
         m = int(code[1:])
         return f"{y}-M{m - 1:02d}" if m > 1 else f"{y - 1}-M12"
     return None
+
+
+def checked_period(label: str) -> tuple[date, date]:
+    """First and last day of a period a user asked for (a query string, an import).
+
+    Raises ValueError for a bad label and for a year outside FIRST_YEAR–LAST_YEAR: the
+    dashboard looks a few periods back from the one asked for, and year 1 or 9999 made
+    those dates overflow (a 500), while no plan of the reform has such years."""
+    start, end = period_bounds(label)
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        raise ValueError(f"period {label!r} is outside {FIRST_YEAR}–{LAST_YEAR}")
+    return start, end
 
 
 def recent_periods(label: str, count: int) -> list[str]:

@@ -15,8 +15,14 @@ from werkzeug.exceptions import BadRequest
 from analysis.methods import METHODS
 from analysis.periods import period_bounds
 from survey_app.extensions import db
+from survey_app.inputs import whole_number
 from survey_app.models import Field, Unit
-from survey_app.reporting.dashboard import DashboardQuery, default_period, previous_period
+from survey_app.reporting.dashboard import (
+    DashboardQuery,
+    checked_period,
+    default_period,
+    previous_period,
+)
 from survey_app.reporting.indices import ReportScope
 from survey_app.scoping import can_see_unit, restrict, subtree_ids, visible_unit_ids
 
@@ -67,15 +73,16 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    value = whole_number(raw)
+    if value is None:
         raise QueryError(_("Giá trị %(name)s không hợp lệ.", name=name))
-    return int(raw)
+    return value
 
 
 def parse_query(user) -> DashboardQuery:
     period = request.args.get("ky", "").strip() or default_period(datetime.now(UTC).date())
     try:
-        period_bounds(period)
+        checked_period(period)
     except ValueError:
         raise QueryError(_("Kỳ báo cáo không hợp lệ: %(p)s", p=period[:20])) from None
     unit_id = _int_arg("don_vi")

@@ -252,3 +252,22 @@ def test_audit_viewer_filters(app, client, world, admin):
     assert "unit.create" in page.text and "X-MOI" in page.text and "login</code>" not in page.text
     assert "Không có mục nào" in client.get("/admin/nhat-ky?user=ai-do").text
     assert client.get("/admin/nhat-ky?from=2020-01-01&to=2099-12-31").status_code == 200
+
+
+def test_long_lists_page_through_keeping_their_filters(app, client, world, admin):
+    """More than one page of audit entries (any real deployment): the pager renders (it
+    shadowed gettext `_` and was a 500) and keeps the filter, relative to this page."""
+    from survey_app.audit import record
+
+    with app.app_context():
+        for i in range(120):
+            record("volume.update", "dossier_volume", i, via="test")
+        db.session.commit()
+    first = client.get("/admin/nhat-ky?action=volume.update")
+    assert first.status_code == 200 and "Trang 1 / 3" in first.text
+    assert 'href="?action=volume.update&amp;page=2"' in first.text and "Trang sau" in first.text
+    second = client.get("/admin/nhat-ky?action=volume.update&page=2")
+    assert "Trang trước" in second.text and "Trang sau" in second.text
+    for hostile in ("_scheme=javascript&_external=1", "_scheme=x", "_anchor=%22%3E"):
+        page = client.get(f"/admin/nhat-ky?action=volume.update&{hostile}")
+        assert page.status_code == 200 and "javascript:" not in page.text, hostile

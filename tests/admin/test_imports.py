@@ -93,6 +93,10 @@ BAD_UNIT_FILES = {
     "bad level": (HEADER + "X-A,Xã A,,xa,thon,\n", "Dòng 2, cột level"),
     "empty name": (HEADER + "X-A,,,xa,xa,\n", "Dòng 2, cột name_vi: bắt buộc"),
     "bad code": (HEADER + "Xã A,Xã A,,xa,xa,\n", "Dòng 2, cột code"),
+    # PostgreSQL cannot store NUL: it must be a row error, not a failed confirmation.
+    "NUL in a name": (HEADER + "X-A,Xã\x00A,,xa,xa,\n", "Dòng 2, cột name_vi: có ký tự điều khiển"),
+    "escape sequence": (HEADER + "X-A,Xã A,\x1b[31mRed,xa,xa,\n", "Dòng 2, cột name_en: có ký tự"),
+    "line break": (HEADER + 'X-A,"Xã\nA",,xa,xa,\n', "Dòng 2, cột name_vi: có ký tự điều khiển"),
 }
 
 

@@ -37,6 +37,12 @@ def test_cutoff_days() -> None:
         period_bounds("2025-Q5")
 
 
+@pytest.mark.parametrize("label", ["٢٠٢٥-Q1", "２０２５-Y", "2025-M1", "0000-Y", "2025-Q1\n2"])
+def test_labels_are_ascii(label: str) -> None:
+    with pytest.raises(ValueError):
+        period_bounds(label)
+
+
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
        st.sampled_from(KINDS))
 def test_every_date_lies_in_its_periods(d: date, kind: str) -> None:

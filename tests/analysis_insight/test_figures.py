@@ -118,3 +118,16 @@ def test_missing_glyph_would_be_caught(tmp_path):
         fig.text(0.1, 0.5, "漢")
     with pytest.warns(UserWarning, match="missing from font"):
         save_figure(fig, tmp_path / "cjk")
+
+
+def test_dollar_signs_in_names_stay_text(results):
+    """Unit and element names come from import files: "$…$" is not mathtext (found by
+    tests/hostile: an unbalanced "$\\frac{1}{$" raised ValueError while drawing)."""
+    import io
+
+    ov = results[(results["level"] == "overall") & (results["period"] == "2025")].copy()
+    ov["unit"] = [f"UBND $\\frac{{{i}}}{{$ xã" for i in range(len(ov))]
+    fig = forest_plot(ov)
+    fig.savefig(io.BytesIO(), format="png")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert any(s.startswith("UBND $\\frac{") for s in labels)

@@ -89,6 +89,12 @@ def _broken(mutate) -> str:
         (lambda d: d["questions"][0].update(section="misc"), "section must be one of"),
         (lambda d: d["elements"].append({"code": "XX", "name": "Thừa"}), "element XX: has no items"),
         (lambda d: d["comment"].update(max_length=10**6), "comment max_length must be"),
+        # Found by tests/hostile: each of these was a TypeError, a 500 on upload.
+        (lambda d: d["items"][0].update(scale=["x"]), "item TC1: unknown scale ['x']"),
+        (lambda d: d["items"][0].update(element={"a": 1}), "item TC1: element must be"),
+        (lambda d: d.update(questions=5), "questions must be a list"),
+        (lambda d: d.update(version=2**40), "must be at most 1000000"),
+        (lambda d: d["title"].update(vi="Phiếu\x00"), "title: contains a control character"),
     ],
 )
 def test_bad_file_gives_one_line_error_naming_file_and_problem(tmp_path, mutate, message):
@@ -148,6 +154,18 @@ def test_command_line_check(tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 2
     assert run.stderr.strip() == "error: bad.yaml: item TC1: unknown element 'ZZ'"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[" * 50_000, "nested too deeply"),
+    ("1: a\nb: c\n", "unknown key 1"),
+    (SIPAS.read_text("utf-8").replace("  likert5:", "  2020-01-01:"), "bad scale code"),
+    (SIPAS.read_text("utf-8").replace("  vi: Khảo sát sự hài lòng về sự phục vụ hành chính\n",
+                                      '  vi: "\\ud800"\n', 1), "title: contains"),
+])
+def test_hostile_yaml_is_an_error_not_a_crash(text, message):
+    with pytest.raises(InstrumentError, match=message):
+        load_instrument_text(text)
 
 
 def test_upload_text_without_vi_title():

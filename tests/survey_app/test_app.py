@@ -46,6 +46,24 @@ def test_unexpected_error_is_500_page_in_vietnamese(app):
     assert "boom" not in page.text  # no internals leak
 
 
+def test_failed_database_write_is_still_our_500_page(app):
+    """After a failed flush the session must be rolled back before the page is drawn."""
+    from survey_app.extensions import db
+    from survey_app.models import Unit
+    from tests.conftest import StaffAuth, add_user
+
+    @app.get("/boom-db")
+    def boom_db():
+        db.session.add(Unit(code=None, name_vi=None, kind="xa", level="xa"))
+        db.session.flush()
+
+    add_user(app, "quantri", "admin")
+    client = app.test_client()
+    StaffAuth(client).login("quantri", "mat-khau-rat-dai")
+    page = client.get("/boom-db")
+    assert page.status_code == 500 and "Lỗi hệ thống" in page.text
+
+
 def test_api_errors_are_json(client):
     reply = client.get("/api/khong-co", headers={"Accept": "application/json"})
     assert reply.status_code == 404

@@ -66,13 +66,28 @@ def test_missing_csrf_is_refused(client, analyst):
     assert client.get("/bang-dieu-khien").status_code == 302
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x",
-                                    "/\\evil.example", "javascript:alert(1)",
-                                    "http:/evil.example"])
+OFFSITE = ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)",
+           "http:/evil.example", "///evil.example", "\\\\evil.example", " //evil.example",
+           "/\t/evil.example", "/\r\nSet-Cookie: planted=1", "JaVaScRiPt:alert(1)",
+           "data:text/html,<script>alert(1)</script>", "https:evil.example",
+           "//evil.example@localhost", "\x7f//evil.example"]
+
+
+@pytest.mark.parametrize("target", OFFSITE)
 def test_no_open_redirect_after_login(auth, analyst, target):
     reply = auth.login("phantich", "mat-khau-rat-dai", next_url=target)
     assert reply.status_code == 302
     assert reply.headers["Location"] == "/bang-dieu-khien"
+
+
+def test_no_open_redirect_when_already_logged_in(client, auth, analyst):
+    """/dang-nhap?next=… for someone logged in redirects at once: the same check applies."""
+    from urllib.parse import quote
+
+    auth.login("phantich", "mat-khau-rat-dai")
+    for target in OFFSITE:
+        reply = client.get("/dang-nhap?next=" + quote(target, safe=""))
+        assert (reply.status_code, reply.headers["Location"]) == (302, "/bang-dieu-khien"), target
 
 
 def test_local_next_is_honoured(auth, analyst):
@@ -88,6 +103,33 @@ def test_session_is_renewed_at_login(client, auth, analyst):
     with client.session_transaction() as after:
         assert "planted" not in after
         assert after.get("_user_id")
+
+
+def test_pre_login_cookie_is_replaced_and_does_not_log_in(app, client, auth, analyst):
+    """Session fixation: an attacker who planted (or copied) the victim's pre-login cookie
+    must not share the session the victim then logs in to."""
+    client.get("/dang-nhap")
+    planted = client.get_cookie("session").value
+    auth.login("phantich", "mat-khau-rat-dai")
+    assert client.get_cookie("session").value != planted
+    attacker = app.test_client()
+    attacker.set_cookie("session", planted)
+    assert attacker.get("/bang-dieu-khien").status_code == 302  # to the login page
+
+
+def test_a_session_signed_with_another_key_is_not_logged_in(app, analyst):
+    """A session cookie is only as good as its signature: a forged one is no login."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    forger = app.test_client()
+    other = type("Other", (), {"secret_key": "not-our-key", "config": app.config})()
+    serializer = SecureCookieSessionInterface().get_signing_serializer(other)
+    forger.set_cookie("session", serializer.dumps({"_user_id": "1", "_fresh": True}))
+    assert forger.get("/bang-dieu-khien").status_code == 302
+    # Control: the same content signed with the app's own key is a login (the test is live).
+    ours = SecureCookieSessionInterface().get_signing_serializer(app)
+    forger.set_cookie("session", ours.dumps({"_user_id": "1", "_fresh": True}))
+    assert forger.get("/bang-dieu-khien").status_code == 200
 
 
 def test_login_is_throttled_per_account(app, client, analyst):

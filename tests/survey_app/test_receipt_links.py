@@ -82,11 +82,12 @@ def test_api_rejects_bad_requests_with_422(client, world, api_key, body, field):
     assert reply.status_code == 422 and reply.json["field"] == field
 
 
-def test_api_rejects_non_json(client, world, api_key):
-    reply = client.post("/api/v1/receipt-links", data=b"\xff\xfe",
+@pytest.mark.parametrize("body", [b"\xff\xfe", b"[" * 100_000, b'{"a":' * 20_000, b"[1]"])
+def test_api_rejects_non_json(client, world, api_key, body):
+    reply = client.post("/api/v1/receipt-links", data=body,
                         headers={"Authorization": f"Bearer {api_key}"},
                         content_type="application/json")
-    assert reply.status_code == 400
+    assert reply.status_code == 400 and reply.json["status"] == 400
 
 
 def test_rotation_retires_the_old_key(app, client, world, api_key):
