@@ -35,7 +35,13 @@ def drop_schema(schema: str) -> None:
 
 
 def copy_rows(conn, table: str, columns: str, buf: io.StringIO) -> None:
-    """COPY a tab-separated buffer (\\N = NULL) into `table` on a SQLAlchemy connection."""
+    """COPY a tab-separated buffer (\\N = NULL) into `table` on a SQLAlchemy connection.
+
+    The COPY joins the connection's transaction (begun here if need be, so that the
+    caller's conn.commit() commits it: the driver's own implicit one would be rolled back).
+    """
+    if not conn.in_transaction():
+        conn.begin()
     raw = conn.connection.driver_connection
     buf.seek(0)
     with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
