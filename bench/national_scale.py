@@ -284,12 +284,12 @@ def timed(label: str, fn, repeat: int, verbose: bool = False):
         db.session.expire_all()
         with statement_log() as log:
             t0 = time.perf_counter()
-            fn()
+            out = fn()
             runs.append(time.perf_counter() - t0)
         db.session.rollback()
     sql = sum(s.seconds for s in log)
     print(f"  {label:44s} best {min(runs):7.2f} s   runs {', '.join(f'{r:.2f}' for r in runs)}"
-          f"   [{len(log)} statements, {sql:.2f} s in SQL]", flush=True)
+          f"   [{len(log)} statements, {sql:.2f} s in SQL; {describe(out)}]", flush=True)
     if verbose:
         for s in sorted(log, key=lambda s: -s.seconds)[:4]:
             head = " ".join(s.sql.split())[:150]
@@ -297,6 +297,15 @@ def timed(label: str, fn, repeat: int, verbose: bool = False):
         slowest = max(log, key=lambda s: s.seconds)
         print("    EXPLAIN (ANALYZE, BUFFERS) of the slowest:\n" + explain(slowest))
     return min(runs)
+
+
+def describe(out) -> str:
+    """What was computed, to see that a run did the work (and the same work each time)."""
+    if hasattr(out, "headline"):
+        n = out.headline["n_respondents"] if out.headline else 0
+        return (f"{n:,} respondents, {len(out.units)} units, {len(out.trend)} trend points, "
+                f"priority {'table' if out.priority is not None else out.priority_note}")
+    return f"{len(out.resp_group):,} respondents" if out is not None else "no answers"
 
 
 def sizes() -> None:
@@ -372,7 +381,9 @@ def main() -> None:
         sizes()
         province = db.session.scalar(sa.select(Unit.id).filter_by(code="HCM"))
         root = db.session.scalar(sa.select(Unit.id).filter_by(code="VN"))
-        analyst = User(username="bench", role="analyst", password_hash="-")
+        # active=True by hand: the column default applies only on INSERT, and Flask-Login
+        # counts an inactive user as not authenticated (who sees nothing).
+        analyst = User(username="bench", role="analyst", password_hash="-", active=True)
         quarter, year = f"{args.year}-{args.quarter}", f"{args.year}-Y"
         from survey_app.scoping import subtree_ids
 
