@@ -27,7 +27,12 @@ from survey_app.models import (
     Response,
     Unit,
 )
-from survey_app.reporting.indices import ReportScope, compute_indices_sql, response_filters
+from survey_app.reporting.indices import (
+    ReportScope,
+    compute_indices_sql,
+    compute_indices_sql_many,
+    response_filters,
+)
 from survey_app.reporting.targets import TargetBook, judge
 from survey_app.scoping import restrict, subtree_ids, visible_unit_ids
 
@@ -122,7 +127,10 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
     units = {u.id: u for u in db.session.scalars(sa.select(Unit))}
     fields = {f.id: f for f in db.session.scalars(sa.select(Field))}
 
-    whole = compute_indices_sql(scope, method=query.method)
+    # One pattern query per period serves every table of that period (whole, by unit,
+    # by field); the trend reuses the current and previous periods' whole tables.
+    whole, by_unit, by_field = compute_indices_sql_many(
+        scope, [(), ("unit",), ("field",)], method=query.method)
     field_code = fields[query.field_id].code if query.field_id else None
     headline_target = book.for_field(field_code) if field_code else book.overall()
     headline = _headline(whole, headline_target)
@@ -131,18 +139,21 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
         locality = _headline(compute_indices_sql(ReportScope(start, end, field_ids=field_ids),
                                                  method=query.method), headline_target)
 
-    by_unit = compute_indices_sql(scope, by=("unit",), method=query.method)
     prev = previous_period(query.period)
-    prev_by_unit = (compute_indices_sql(ReportScope(*period_bounds(prev), scope.unit_ids,
-                                                    scope.field_ids), by=("unit",),
-                                        method=query.method) if prev else by_unit.iloc[0:0])
+    known = {query.period: whole}
+    if prev:
+        prev_whole, prev_by_unit = compute_indices_sql_many(
+            ReportScope(*period_bounds(prev), scope.unit_ids, scope.field_ids),
+            [(), ("unit",)], method=query.method)
+        known[prev] = prev_whole
+    else:
+        prev_by_unit = by_unit.iloc[0:0]
     unit_table = _unit_table(by_unit, prev_by_unit, units, book, headline_target)
-    by_field = compute_indices_sql(scope, by=("field",), method=query.method)
     field_table = _field_table(by_field, fields, book)
     elements = whole[whole["level"] == "element"].reset_index(drop=True)
     heat = by_unit[by_unit["level"] == "element"].assign(
         unit=lambda d: d["unit_id"].map(lambda i: units[i].name_vi))
-    trend = _trend(scope, query)
+    trend = _trend(scope, query, known)
     priority, priority_note = _priority(scope, headline)
     return Dashboard(
         query=query, scope=scope, previous_period=prev, headline=headline, locality=locality,
@@ -195,12 +206,16 @@ def _field_table(by_field, fields, book) -> pd.DataFrame:
     return table.sort_values("sort").drop(columns="sort").reset_index(drop=True)
 
 
-def _trend(scope: ReportScope, query: DashboardQuery, count: int = 6) -> pd.DataFrame:
+def _trend(scope: ReportScope, query: DashboardQuery, known: dict[str, pd.DataFrame],
+           count: int = 6) -> pd.DataFrame:
+    """The headline of the last `count` periods; `known` holds periods already computed."""
     rows = []
     for label in recent_periods(query.period, count):
-        s, e = period_bounds(label)
-        table = compute_indices_sql(ReportScope(s, e, scope.unit_ids, scope.field_ids),
-                                    method=query.method)
+        table = known.get(label)
+        if table is None:
+            s, e = period_bounds(label)
+            table = compute_indices_sql(ReportScope(s, e, scope.unit_ids, scope.field_ids),
+                                        method=query.method)
         overall = _overall(table)
         if not overall.empty:
             rows.append({"period": label, **overall.iloc[0][

@@ -105,23 +105,54 @@ def compute_indices_sql(
     Returns analysis.engine.finish's table: `<by…>, level, index, estimate, ci_low,
     ci_high, se, df, deff, n_respondents, n_answers, method` (empty when no answer).
     """
-    unknown = set(by) - set(GROUP_COLUMNS)
+    return compute_indices_sql_many(scope, [by], method, level, element_rule, strata)[0]
+
+
+def compute_indices_sql_many(
+    scope: ReportScope,
+    groupings: Sequence[Sequence[str]],
+    method: str = "logit",
+    level: float = 0.95,
+    element_rule: str = "mean",
+    strata: str | None = None,
+) -> list[pd.DataFrame]:
+    """compute_indices_sql(scope, by) for every `by` in `groupings`, from ONE pattern query.
+
+    The query groups by every column any grouping needs; a coarser grouping's patterns
+    are the finer ones with their counts added up (respondents with equal patterns
+    contribute equally), so each table is the one compute_indices_sql would give. A
+    dashboard asks for the whole scope, by unit and by field: one scan of the answers
+    instead of three.
+    """
+    groupings = [tuple(by) for by in groupings]
+    unknown = {name for by in groupings for name in by} - set(GROUP_COLUMNS)
     if unknown:
         raise ValueError(f"cannot group by {sorted(unknown)}; choose from {list(GROUP_COLUMNS)}")
     if strata not in STRATA:
         raise ValueError(f"strata must be one of {list(STRATA)}")
-    by_cols = [f"{name}_id" for name in by]
-    coded = coded_answers_sql(scope, by, strata)
-    if coded is None:
-        return _empty(by_cols)
-    item_sums, stratum_sizes = pass1_sums(coded)
-    coef = score_coefficients(item_sums, coded.items, by_cols, element_rule)
-    scores = pass2_sums(coded, coef)
-    result = finish(item_sums, coef, scores, stratum_sizes, by_cols, method, level)
-    result = sort_results(result, by_cols, coded.items).reset_index(drop=True)
-    for col in by_cols:
-        result[col] = result[col].astype("int64")
-    return result
+    keys = tuple(name for name in GROUP_COLUMNS if any(name in by for by in groupings))
+    with db.engine.connect() as conn:
+        _tune(conn)
+        layout = _item_layout(conn, scope)
+        patterns = (_patterns(conn, scope, keys, strata, layout) if layout is not None
+                    else pd.DataFrame())
+        conn.rollback()
+    out = []
+    for by in groupings:
+        by_cols = [f"{name}_id" for name in by]
+        if patterns.empty:
+            out.append(_empty(by_cols))
+            continue
+        coded = _expand(_regroup(patterns, keys, by, layout), by_cols, layout)
+        item_sums, stratum_sizes = pass1_sums(coded)
+        coef = score_coefficients(item_sums, coded.items, by_cols, element_rule)
+        scores = pass2_sums(coded, coef)
+        result = finish(item_sums, coef, scores, stratum_sizes, by_cols, method, level)
+        result = sort_results(result, by_cols, coded.items).reset_index(drop=True)
+        for col in by_cols:
+            result[col] = result[col].astype("int64")
+        out.append(result)
+    return out
 
 
 def coded_answers_sql(scope: ReportScope, by: Sequence[str] = (),
@@ -138,6 +169,16 @@ def coded_answers_sql(scope: ReportScope, by: Sequence[str] = (),
     if patterns.empty:
         return None
     return _expand(patterns, by_cols, layout)
+
+
+def _regroup(patterns: pd.DataFrame, keys: Sequence[str], by: Sequence[str],
+             layout: _Layout) -> pd.DataFrame:
+    """Patterns grouped by `keys` → the same patterns grouped by `by` ⊆ keys (counts added)."""
+    if tuple(by) == tuple(keys):
+        return patterns
+    masks = [f"{m}{w}" for w in range(layout.n_words) for m in ("y", "x")]
+    cols = [*(f"{name}_id" for name in by), "stratum", "iv_id", *masks]
+    return patterns.groupby(cols, sort=False, as_index=False)["n"].sum()
 
 
 @dataclass(frozen=True)
