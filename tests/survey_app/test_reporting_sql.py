@@ -107,15 +107,21 @@ def test_sql_path_equals_csv_path_with_unit_strata(any_app, element_rule):
 
 
 @pytest.mark.parametrize("strata", [None, "unit"])
-def test_one_pattern_query_serves_every_grouping(any_app, strata):
+@pytest.mark.parametrize("selective_share", [0.0, 1.1], ids=["range-scan", "by-response-id"])
+def test_one_pattern_query_serves_every_grouping(any_app, strata, selective_share,
+                                                 monkeypatch):
     """compute_indices_sql_many regroups one query's patterns: each table equals the CSV
-    path's for that grouping, on the whole scope and on a few units."""
+    path's for that grouping, on the whole scope and on a few units, whichever way the
+    answers are read (the whole id range, or only the scope's responses by id)."""
+    from survey_app.reporting import indices
+
+    monkeypatch.setattr(indices, "SELECTIVE_SHARE", selective_share)
     groupings = [(), ("unit",), ("field",), ("unit", "field")]
     with any_app.app_context():
         answers = _populate(seed=5)
         if strata:
             answers = answers.assign(stratum=answers["unit_id"])
-        few = tuple(sorted(answers["unit_id"].unique())[:2])
+        few = tuple(sorted(answers["unit_id"].unique())[1:3])
         for unit_ids in (None, few):
             scope = ReportScope(SCOPE.start, SCOPE.end, unit_ids=unit_ids)
             subset = answers if unit_ids is None else answers[answers["unit_id"].isin(few)]
