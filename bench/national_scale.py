@@ -48,7 +48,7 @@ from survey_app.models import Field, InstrumentVersion, Unit, User  # noqa: E402
 from survey_app.reference_data import sync_reference_data  # noqa: E402
 from survey_app.reporting import ReportScope  # noqa: E402
 from survey_app.reporting.dashboard import DashboardQuery, build_dashboard  # noqa: E402
-from survey_app.reporting.indices import coded_answers_sql  # noqa: E402
+from survey_app.reporting.indices import _tune, compute_indices_sql_many  # noqa: E402
 
 SCHEMA = "bench_national"
 MIGRATIONS = str(ROOT / "migrations")
@@ -198,8 +198,11 @@ def build(n_answers: int, seed: int = 7) -> None:
         _comments(conn, rng, n, start, seconds)
         _volumes(conn, rng, unit_ids[u_idx], field_ids[f_idx], seconds, start)
         conn.commit()
-        conn.execute(sa.text("ANALYZE"))
-        conn.commit()
+    # Steady state: autovacuum has long visited an insert-mostly table in production
+    # (PostgreSQL ≥ 13 vacuums after inserts), setting the visibility map that
+    # index-only scans need and the hint bits.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM (ANALYZE)"))
 
 
 def _comments(conn, rng, n: int, start: datetime, seconds: np.ndarray) -> None:
@@ -264,11 +267,39 @@ def statement_log():
         sa.event.remove(db.engine, "after_cursor_execute", after)
 
 
-def explain(stmt: Statement, lines: int = 25) -> str:
-    """EXPLAIN (ANALYZE, BUFFERS) of a logged statement, with the report settings."""
+def replay(statements: list[Statement]) -> list:
+    """Run logged statements again with the report settings (the app's own _tune);
+    their rows, fetched."""
+    out = []
     with db.engine.connect() as conn:
-        conn.execute(sa.text("SET LOCAL work_mem = '128MB'"))
-        conn.execute(sa.text("SET LOCAL jit = off"))
+        _tune(conn)
+        for stmt in statements:
+            with conn.connection.driver_connection.cursor() as cur:
+                cur.execute(stmt.sql, stmt.params)
+                out.append(cur.fetchall())
+        conn.rollback()
+    return out
+
+
+def pages(statements: list[Statement]) -> int:
+    """8 kB pages the statements touch (shared hit + read, EXPLAIN BUFFERS): unlike
+    time, this does not move when other work shares the machine."""
+    total = 0
+    with db.engine.connect() as conn:
+        _tune(conn)
+        cur = conn.connection.driver_connection.cursor()
+        for stmt in statements:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + stmt.sql, stmt.params)
+            plan = cur.fetchone()[0][0]["Plan"]
+            total += plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+        conn.rollback()
+    return total
+
+
+def explain(stmt: Statement, lines: int = 25) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of a logged statement, with the report settings (_tune)."""
+    with db.engine.connect() as conn:
+        _tune(conn)
         cur = conn.connection.driver_connection.cursor()
         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + stmt.sql, stmt.params)
         plan = [r[0] for r in cur.fetchall()]
@@ -278,7 +309,8 @@ def explain(stmt: Statement, lines: int = 25) -> str:
     return "\n".join("      " + p for p in keep[:lines])
 
 
-def timed(label: str, fn, repeat: int, verbose: bool = False):
+def timed(label: str, fn, repeat: int, verbose: bool = False,
+          statements: list[Statement] | None = None):
     runs = []
     for _ in range(repeat):
         db.session.expire_all()
@@ -290,11 +322,13 @@ def timed(label: str, fn, repeat: int, verbose: bool = False):
     sql = sum(s.seconds for s in log)
     print(f"  {label:44s} best {min(runs):7.2f} s   runs {', '.join(f'{r:.2f}' for r in runs)}"
           f"   [{len(log)} statements, {sql:.2f} s in SQL; {describe(out)}]", flush=True)
-    if verbose:
-        for s in sorted(log, key=lambda s: -s.seconds)[:4]:
+    selects = statements or [s for s in log
+                             if s.sql.lstrip().upper().startswith(("SELECT", "WITH"))]
+    if verbose and selects:
+        for s in sorted(selects, key=lambda s: -s.seconds)[:4]:
             head = " ".join(s.sql.split())[:150]
             print(f"    {s.seconds:6.2f} s  {head}")
-        slowest = max(log, key=lambda s: s.seconds)
+        slowest = max(selects, key=lambda s: s.seconds)
         print("    EXPLAIN (ANALYZE, BUFFERS) of the slowest:\n" + explain(slowest))
     return min(runs)
 
@@ -305,7 +339,7 @@ def describe(out) -> str:
         n = out.headline["n_respondents"] if out.headline else 0
         return (f"{n:,} respondents, {len(out.units)} units, {len(out.trend)} trend points, "
                 f"priority {'table' if out.priority is not None else out.priority_note}")
-    return f"{len(out.resp_group):,} respondents" if out is not None else "no answers"
+    return f"{sum(len(rows) for rows in out):,} rows"
 
 
 def sizes() -> None:
@@ -349,6 +383,7 @@ def main() -> None:
     ap.add_argument("--year", type=int, default=2026)
     ap.add_argument("--quarter", default="Q2")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--parts", default="dashboard,sql", help="what to time: dashboard,sql")
     ap.add_argument("--drop", action="store_true", help="drop the schema at the end")
     args = ap.parse_args()
     url = schema_url(SCHEMA)
@@ -389,18 +424,23 @@ def main() -> None:
 
         hcm = tuple(sorted(subtree_ids([province])))
         cases = [("province HCM", province, hcm), ("nation", root, None)]
-        print("build_dashboard (analyst):")
-        for name, unit_id, _ in cases:
+        print("build_dashboard (analyst):" if "dashboard" in args.parts else "", end="")
+        for name, unit_id, _ in cases if "dashboard" in args.parts else []:
             for period in (quarter, year):
                 q = DashboardQuery(period=period, unit_id=unit_id)
                 timed(f"{name}, {period}", lambda q=q: build_dashboard(analyst, q),
                       args.repeat, args.verbose)
-        print("SQL aggregation alone (answer patterns by unit, coded_answers_sql):")
-        for name, _, ids in cases:
+        print("\nSQL aggregation alone (the statements of one period's compute_indices_sql_many"
+              " by (), unit, field, replayed):" if "sql" in args.parts else "")
+        for name, _, ids in cases if "sql" in args.parts else []:
             for period in (quarter, year):
                 s = ReportScope.for_period(period, unit_ids=ids)
-                timed(f"{name}, {period}", lambda s=s: coded_answers_sql(s, by=("unit",)),
-                      args.repeat, args.verbose)
+                with statement_log() as log:
+                    compute_indices_sql_many(s, [(), ("unit",), ("field",)])
+                report = [st for st in log if "responses" in st.sql]
+                timed(f"{name}, {period}", lambda r=report: replay(r), args.repeat,
+                      args.verbose, statements=report)
+                print(f"    {pages(report):,} pages touched ({len(report)} statements)")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS of this process: {peak:.0f} MiB")
         db.session.close()
