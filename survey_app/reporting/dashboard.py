@@ -33,7 +33,7 @@ from survey_app.reporting.indices import (
     compute_indices_sql_many,
     response_filters,
 )
-from survey_app.reporting.targets import TargetBook, judge
+from survey_app.reporting.targets import TargetBook, judge, judge_rows
 from survey_app.scoping import restrict, subtree_ids, visible_unit_ids
 
 MIN_CHANGE_RESPONDENTS = 10
@@ -172,8 +172,7 @@ def _unit_table(by_unit, prev_by_unit, units, book, overall_target) -> pd.DataFr
     table = rows.merge(ranking[["unit", "shrunken", "shrunken_low", "shrunken_high", "rank",
                                 "rank_low", "rank_high", "rankable", "note"]]
                        .rename(columns={"unit": "unit_id"}), on="unit_id", how="left")
-    judged = [judge(r, book.for_unit_kind(units[r["unit_id"]].kind))
-              for _, r in table.iterrows()]
+    judged = judge_rows(table, [book.for_unit_kind(units[i].kind) for i in table["unit_id"]])
     table = pd.concat([table, pd.DataFrame(judged)], axis=1)
     prev = _overall(prev_by_unit)[["unit_id", "estimate", "se", "n_respondents"]].rename(
         columns={"estimate": "prev_estimate", "se": "prev_se", "n_respondents": "prev_n"})
@@ -198,7 +197,7 @@ def _field_table(by_field, fields, book) -> pd.DataFrame:
     rows = _overall(by_field)
     if rows.empty:
         return rows.assign(field="", code="")
-    judged = [judge(r, book.for_field(fields[r["field_id"]].code)) for _, r in rows.iterrows()]
+    judged = judge_rows(rows, [book.for_field(fields[i].code) for i in rows["field_id"]])
     table = pd.concat([rows, pd.DataFrame(judged)], axis=1)
     table["field"] = table["field_id"].map(lambda i: fields[i].name_vi)
     table["code"] = table["field_id"].map(lambda i: fields[i].code)
@@ -256,13 +255,14 @@ PRIORITY_MIN_RESPONDENTS = 50
 def _priority(scope: ReportScope, headline: dict | None) -> tuple[pd.DataFrame | None, str | None]:
     """What to improve first (analysis.priority): dissatisfaction per element and its
     importance for overall satisfaction (logistic regression, cluster-robust by unit)."""
-    from analysis.priority import priority_table
-
     n = int(headline["n_respondents"]) if headline else 0
     if n < PRIORITY_MIN_RESPONDENTS:
         return None, "too_few"
     if n > PRIORITY_MAX_RESPONDENTS:
         return None, "too_many"
+    # Imported here, after the size checks: statsmodels takes 2 s to import, which a
+    # national dashboard (always too many respondents) need not pay.
+    from analysis.priority import priority_table
     where = response_filters(scope)
     rows = db.session.execute(
         sa.select(Answer.response_id, Response.unit_id, Answer.element_code,
