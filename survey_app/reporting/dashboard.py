@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -264,29 +265,36 @@ def _priority(scope: ReportScope, headline: dict | None) -> tuple[pd.DataFrame |
     # national dashboard (always too many respondents) need not pay.
     from analysis.priority import priority_table
     where = response_filters(scope)
-    rows = db.session.execute(
+    # Plain DBAPI tuples: a province's year is 650 k answers, which as SQLAlchemy Row
+    # objects cost 5 s more to fetch and frame (bench/national_scale.py, pyinstrument).
+    answers = _frame(
         sa.select(Answer.response_id, Response.unit_id, Answer.element_code,
                   InstrumentVersion.code, Answer.item_code, Answer.value)
         .join(Response, Response.id == Answer.response_id)
         .join(InstrumentVersion, InstrumentVersion.id == Response.instrument_version_id)
-        .where(*where, Answer.element_code.is_not(None))).all()
-    answers = pd.DataFrame([tuple(r) for r in rows],
-                           columns=["response_id", "unit", "element", "iv", "item_code", "value"])
+        .where(*where, Answer.element_code.is_not(None)),
+        ["response_id", "unit", "element", "iv", "item_code", "value"])
     answers["item"] = answers["iv"] + ":" + answers["item_code"]
     answers["value"] = pd.to_numeric(answers["value"], errors="coerce")
     # The overall question: satisfied or not, whatever its scale (5-point or TT 01 3-level).
-    overall_rows = db.session.execute(
+    overall = _frame(
         sa.select(Answer.response_id, Answer.satisfied)
         .join(Response, Response.id == Answer.response_id)
         .where(*where, Answer.element_code.is_(None), Answer.satisfied.is_not(None),
-               Answer.item_code == "OVERALL")).all()
-    overall = pd.DataFrame([(rid, 5.0 if ok else 1.0) for rid, ok in overall_rows],
-                           columns=["response_id", "value"])
+               Answer.item_code == "OVERALL"), ["response_id", "value"])
+    overall["value"] = np.where(overall["value"].astype(bool), 5.0, 1.0)
     if overall.empty:
         return None, "no_overall"
     table = priority_table(answers[["response_id", "unit", "element", "item", "value"]],
                            overall, level_name="element", cluster="unit")
     return table, None
+
+
+def _frame(query: sa.Select, columns: list[str]) -> pd.DataFrame:
+    result = db.session.connection().execute(query)
+    frame = pd.DataFrame(result.cursor.fetchall(), columns=columns)
+    result.close()
+    return frame
 
 
 def _element_names() -> dict[str, str]:
