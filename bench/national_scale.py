@@ -48,7 +48,7 @@ from survey_app.models import Field, InstrumentVersion, Unit, User  # noqa: E402
 from survey_app.reference_data import sync_reference_data  # noqa: E402
 from survey_app.reporting import ReportScope  # noqa: E402
 from survey_app.reporting.dashboard import DashboardQuery, build_dashboard  # noqa: E402
-from survey_app.reporting.indices import _tune, compute_indices_sql_many  # noqa: E402
+from survey_app.reporting.indices import compute_indices_sql_many, tune_report_queries  # noqa: E402
 
 SCHEMA = "bench_national"
 MIGRATIONS = str(ROOT / "migrations")
@@ -268,11 +268,11 @@ def statement_log():
 
 
 def replay(statements: list[Statement]) -> list:
-    """Run logged statements again with the report settings (the app's own _tune);
+    """Run logged statements again with the report settings (the app's own tune_report_queries);
     their rows, fetched."""
     out = []
     with db.engine.connect() as conn:
-        _tune(conn)
+        tune_report_queries(conn)
         for stmt in statements:
             with conn.connection.driver_connection.cursor() as cur:
                 cur.execute(stmt.sql, stmt.params)
@@ -286,7 +286,7 @@ def pages(statements: list[Statement]) -> int:
     time, this does not move when other work shares the machine."""
     total = 0
     with db.engine.connect() as conn:
-        _tune(conn)
+        tune_report_queries(conn)
         cur = conn.connection.driver_connection.cursor()
         for stmt in statements:
             cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + stmt.sql, stmt.params)
@@ -297,9 +297,9 @@ def pages(statements: list[Statement]) -> int:
 
 
 def explain(stmt: Statement, lines: int = 25) -> str:
-    """EXPLAIN (ANALYZE, BUFFERS) of a logged statement, with the report settings (_tune)."""
+    """EXPLAIN (ANALYZE, BUFFERS) of a logged statement, with the report settings (tune_report_queries)."""
     with db.engine.connect() as conn:
-        _tune(conn)
+        tune_report_queries(conn)
         cur = conn.connection.driver_connection.cursor()
         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + stmt.sql, stmt.params)
         plan = [r[0] for r in cur.fetchall()]
@@ -424,7 +424,8 @@ def main() -> None:
 
         hcm = tuple(sorted(subtree_ids([province])))
         cases = [("province HCM", province, hcm), ("nation", root, None)]
-        print("build_dashboard (analyst):" if "dashboard" in args.parts else "", end="")
+        if "dashboard" in args.parts:
+            print("build_dashboard (analyst):")
         for name, unit_id, _ in cases if "dashboard" in args.parts else []:
             for period in (quarter, year):
                 q = DashboardQuery(period=period, unit_id=unit_id)

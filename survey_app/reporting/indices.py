@@ -136,7 +136,7 @@ def compute_indices_sql_many(
         raise ValueError(f"strata must be one of {list(STRATA)}")
     keys = tuple(name for name in GROUP_COLUMNS if any(name in by for by in groupings))
     with db.engine.connect() as conn:
-        _tune(conn)
+        tune_report_queries(conn)
         found = _scope_responses(conn, scope)
         layout = _item_layout(found) if found else None
         patterns = (_patterns(conn, scope, keys, strata, layout, found) if layout is not None
@@ -167,7 +167,7 @@ def coded_answers_sql(scope: ReportScope, by: Sequence[str] = (),
     """The valid answers of `scope` as the engine's CodedAnswers, via answer patterns."""
     by_cols = [f"{name}_id" for name in by]
     with db.engine.connect() as conn:
-        _tune(conn)
+        tune_report_queries(conn)
         found = _scope_responses(conn, scope)
         if not found:
             return None
@@ -392,7 +392,7 @@ def _coarsen(coded: CodedAnswers, by_cols: list[str]) -> CodedAnswers:
                                resp_group=to_coarse[coded.resp_group])
 
 
-def _tune(conn: Connection) -> None:
+def tune_report_queries(conn: Connection) -> None:
     """Reporting joins millions of answers with their responses: give PostgreSQL the memory
     to hash them without spilling to disk (4 MB default → temp files, 2× slower) and skip
     JIT compilation, which costs more than it saves here. The answers' reporting index
