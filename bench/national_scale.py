@@ -9,7 +9,7 @@ differs) a country like Vietnam after the 2025 merger: one national root, 34 pro
 counter each), 20 fields, and 8 reporting quarters (10 Dec 2024 – 9 Dec 2026) of
 sipas-2022 responses: its 20 element items plus OVERALL, 21 answers a response, so
 10 M answers are ≈ 476 k responses. Province sizes are skewed roughly like their
-populations; ≈ 79 % of item answers and 82 % of overall answers are satisfied, with
+populations; ≈ 79 % of item answers and 83 % of overall answers are satisfied, with
 province, unit, field (land lowest) and time effects.
 
 The data are seeded on the schema of migration 0002 (before the national-scale
