@@ -86,7 +86,9 @@ def element_scores(answers: pd.DataFrame) -> pd.DataFrame:
     valid = answers[np.isfinite(answers["value"].to_numpy(dtype=float))]
     wide = valid.pivot_table(index="response_id", columns="element", values="value",
                              aggfunc="mean", sort=False)
-    return wide.reindex(columns=list(dict.fromkeys(answers["element"])))
+    # Elements in order of first appearance (pd.unique keeps it, without iterating
+    # 650 k strings in Python as dict.fromkeys did: 1.4 s for a province's year).
+    return wide.reindex(columns=list(pd.unique(answers["element"])))
 
 
 def element_importance(answers: pd.DataFrame, overall: pd.DataFrame, cluster: str = "unit",

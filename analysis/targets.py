@@ -24,6 +24,7 @@ __all__ = [
     "target_p_value",
     "n_needed",
     "judge_target",
+    "judge_targets",
     "TargetJudgement",
     "read_targets",
     "apply_targets",
@@ -135,16 +136,36 @@ def judge_target(
     se = 0, df < 1) the Clopper–Pearson fallback with one trial per respondent, which
     needs ``n_respondents`` (else df + 1 is used).
     """
+    n_r = n_respondents if n_respondents is not None else df + 1
+    row = judge_targets([estimate], [se], [df], [deff], [target], level, [n_r])
+    return TargetJudgement(str(row["status"][0]), float(row["p_value"][0]),
+                           float(row["n_needed"][0]), float(row["ci_low"][0]),
+                           float(row["ci_high"][0]))
+
+
+def judge_targets(
+    estimate: np.ndarray,
+    se: np.ndarray,
+    df: np.ndarray,
+    deff: np.ndarray,
+    target: np.ndarray,
+    level: float = 0.95,
+    n_respondents: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`judge_target` for many indices at once (a dashboard's 700 units): arrays
+    ``status, p_value, n_needed, ci_low, ci_high``, one element per index."""
     from analysis.methods import interval_table
 
-    n_r = n_respondents if n_respondents is not None else df + 1
-    tab = interval_table(np.array([estimate]), np.array([se]), np.array([df]),
-                         np.array([n_r]), np.array([n_r]), "logit", level)
-    lo, hi = float(tab["ci_low"][0]), float(tab["ci_high"][0])
-    pv = target_p_value(tab["p"], tab["se"], [df], [target], tab["method"], [n_r], [n_r], level)
-    nn = n_needed(tab["p"], [target], [deff], level)
-    return TargetJudgement(str(target_status([lo], [hi], [target])[0]), float(pv[0]),
-                           float(nn[0]), lo, hi)
+    estimate, se, df, deff, target = (np.asarray(a, dtype=float)
+                                      for a in (estimate, se, df, deff, target))
+    n_r = np.asarray(n_respondents, dtype=float) if n_respondents is not None else df + 1
+    tab = interval_table(estimate, se, df, n_r, n_r, "logit", level)
+    lo, hi = np.asarray(tab["ci_low"], dtype=float), np.asarray(tab["ci_high"], dtype=float)
+    return {"status": target_status(lo, hi, target),
+            "p_value": target_p_value(tab["p"], tab["se"], df, target, tab["method"], n_r, n_r,
+                                      level),
+            "n_needed": n_needed(tab["p"], target, deff, level),
+            "ci_low": lo, "ci_high": hi}
 
 
 def _parse_target(raw: str, line: int) -> float:

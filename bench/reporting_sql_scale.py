@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import resource
 import sys
 import time
@@ -24,21 +23,12 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.seeding import copy_answers, copy_rows, likert_values, schema_url  # noqa: E402
 from survey_app import create_app  # noqa: E402
 from survey_app.extensions import db  # noqa: E402
 from survey_app.models import Field, InstrumentVersion, Unit  # noqa: E402
 from survey_app.reference_data import sync_reference_data  # noqa: E402
 from survey_app.reporting import ReportScope, compute_indices_sql  # noqa: E402
-
-PG = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _copy(conn, table: str, columns: str, buf: io.StringIO) -> None:
-    raw = conn.connection.driver_connection
-    buf.seek(0)
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        while chunk := buf.read(1 << 20):
-            copy.write(chunk)
 
 
 def build(n_responses: int, n_units: int, seed: int = 1) -> None:
@@ -64,33 +54,12 @@ def build(n_responses: int, n_units: int, seed: int = 1) -> None:
             when = (start + timedelta(seconds=float(seconds[i]))).isoformat()
             buf.write(f"{i + 1}\t{iv.id}\t{resp_unit[i]}\t{resp_field[i]}\tcounter_qr\t{when}"
                       f"\tvi\tb{i}\tvalid\n")
-        _copy(conn, "responses", "id, instrument_version_id, unit_id, field_id, channel, "
-              "submitted_at, locale, submission_key, status", buf)
+        copy_rows(conn, "responses", "id, instrument_version_id, unit_id, field_id, channel, "
+                  "submitted_at, locale, submission_key, status", buf)
         base = np.array([unit_effect[u] for u in resp_unit]) + rng.normal(0, 1, n_responses)
-        values = np.empty((n_responses, len(items)), dtype=np.int64)
-        for k, item in enumerate(items):
-            p = 1 / (1 + np.exp(-(base + rng.normal(0, 0.5, n_responses))))
-            values[:, k] = np.where(rng.random(n_responses) < p,
-                                    rng.integers(4, 6, n_responses),
-                                    rng.integers(1, 4, n_responses))
-            if item.not_applicable:
-                values[rng.random(n_responses) < 0.15, k] = 0  # 0 = không áp dụng
         # Response-major, as the submission service writes them: a response's answers
         # sit together on disk, which the per-respondent aggregation relies on.
-        for lo in range(0, n_responses, 50_000):
-            buf = io.StringIO()
-            for i in range(lo, min(lo + 50_000, n_responses)):
-                for k, item in enumerate(items):
-                    v = values[i, k]
-                    if v == 0:
-                        buf.write(f"{i + 1}\t{item.code}\t{item.element}\t{k}\t\\N\t\\N\n")
-                    else:
-                        buf.write(f"{i + 1}\t{item.code}\t{item.element}\t{k}\t{v}\t"
-                                  f"{'t' if v >= 4 else 'f'}\n")
-            _copy(conn, "answers",
-                  "response_id, item_code, element_code, item_position, value, satisfied", buf)
-            print(f"  answers of responses up to {min(lo + 50_000, n_responses)} loaded",
-                  flush=True)
+        copy_answers(conn, items, likert_values(rng, base, items))
         conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('responses', 'id'), "
                              f"{n_responses})"))
         conn.commit()
@@ -102,16 +71,6 @@ def timed(label: str, fn) -> None:
     t0 = time.perf_counter()
     out = fn()
     print(f"{label:55s} {time.perf_counter() - t0:7.2f} s  ({len(out)} rows)", flush=True)
-
-
-def schema_url(schema: str) -> str:
-    """A URL of TEST_POSTGRES_URL's database whose search_path is `schema` (created)."""
-    engine = sa.create_engine(PG)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-    engine.dispose()
-    return sa.engine.make_url(PG).update_query_dict(
-        {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,6 +30,11 @@ COMMENT_STATUSES = ("pending", "approved", "hidden")
 # A BIGINT primary key on PostgreSQL (a country produces billions of answers over the
 # years) that is still SQLite's INTEGER PRIMARY KEY alias for rowid.
 BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def _where(predicate: str) -> dict:
+    """A partial index's predicate, on PostgreSQL and SQLite alike."""
+    return {"postgresql_where": text(predicate), "sqlite_where": text(predicate)}
 
 
 @lru_cache(maxsize=64)
@@ -77,6 +83,11 @@ class Response(db.Model):
         CheckConstraint("status = 'valid' OR status_reason IS NOT NULL", name="status_reason"),
         CheckConstraint(_in("locale", ("vi", "en")), name="locale"),
         db.Index("ix_responses_unit_id_submitted_at", "unit_id", "submitted_at"),
+        # Reporting reads only valid responses, and only these columns (migration 0003):
+        # index-only scans of a period's responses, whole country or a unit subtree.
+        db.Index("ix_responses_valid_submitted_at", "submitted_at",
+                 postgresql_include=["id", "unit_id", "field_id", "instrument_version_id"],
+                 **_where("status = 'valid'")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -127,6 +138,10 @@ class Answer(db.Model):
         CheckConstraint("(element_code IS NULL) = (item_position IS NULL)",
                         name="item_position_with_element"),
         CheckConstraint("item_position IS NULL OR item_position >= 0", name="item_position_range"),
+        # The per-respondent bit masks of reporting read these columns only (migration 0003).
+        db.Index("ix_answers_report", "response_id",
+                 postgresql_include=["item_position", "satisfied"],
+                 **_where("element_code IS NOT NULL AND value IS NOT NULL")),
     )
 
     response_id: Mapped[int] = mapped_column(

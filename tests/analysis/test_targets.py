@@ -11,7 +11,13 @@ from scipy import special, stats
 
 from analysis.intervals import logit_interval
 from analysis.methods import interval_table
-from analysis.targets import apply_targets, judge_target, n_needed, target_status
+from analysis.targets import (
+    apply_targets,
+    judge_target,
+    judge_targets,
+    n_needed,
+    target_status,
+)
 
 
 def test_status_rules() -> None:
@@ -61,6 +67,21 @@ def test_judge_target_matches_logit_interval() -> None:
     assert j.status == "met" and j.p_value < 0.025
     j = judge_target(estimate=1.0, se=0.0, df=9, deff=np.nan, target=0.9, n_respondents=10)
     assert j.status == "inconclusive" and j.p_value == pytest.approx(0.9**10)
+
+
+def test_judge_targets_judges_each_row_as_judge_target_does() -> None:
+    """One call for a whole table (a dashboard's units) gives each row its own judgement,
+    also when logit rows and Clopper–Pearson fallback rows (p = 1, se = 0) are mixed."""
+    rows = [(0.95, 0.01, 120, 1.3, 0.90, 121), (1.0, 0.0, 9, np.nan, 0.9, 10),
+            (0.80, 0.03, 40, 2.0, 0.90, 41), (0.90, 0.02, 60, 1.0, 0.90, 61),
+            (0.0, 0.0, 4, np.nan, 0.85, 5)]
+    p, se, df, deff, t, n = (np.array(col, dtype=float) for col in zip(*rows, strict=True))
+    many = judge_targets(p, se, df, deff, t, n_respondents=n)
+    for k, (p, se, df, deff, t, n) in enumerate(rows):
+        one = judge_target(p, se, df, deff, t, n_respondents=n)
+        assert many["status"][k] == one.status
+        for name in ("p_value", "n_needed", "ci_low", "ci_high"):
+            assert many[name][k] == pytest.approx(getattr(one, name), nan_ok=True, rel=1e-12)
 
 
 def test_most_specific_target_applies() -> None:

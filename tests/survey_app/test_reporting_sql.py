@@ -13,6 +13,7 @@ from analysis import compute_indices
 from survey_app.extensions import db
 from survey_app.models import Answer, Counter, Field, InstrumentVersion, Response, Unit
 from survey_app.reporting import ReportScope, compute_indices_sql
+from survey_app.reporting.indices import compute_indices_sql_many
 
 SCOPE = ReportScope(date(2026, 3, 10), date(2026, 6, 9))  # 2026-Q2
 
@@ -103,6 +104,32 @@ def test_sql_path_equals_csv_path_with_unit_strata(any_app, element_rule):
         csv = compute_indices(answers.assign(stratum=answers["unit_id"]), by=["field_id"],
                               element_rule=element_rule)
         _compare(sql, csv, ["field_id", "level", "index"])
+
+
+@pytest.mark.parametrize("strata", [None, "unit"])
+@pytest.mark.parametrize("selective_share", [0.0, 1.1], ids=["range-scan", "by-response-id"])
+def test_one_pattern_query_serves_every_grouping(any_app, strata, selective_share,
+                                                 monkeypatch):
+    """compute_indices_sql_many regroups one query's patterns: each table equals the CSV
+    path's for that grouping, on the whole scope and on a few units, whichever way the
+    answers are read (the whole id range, or only the scope's responses by id)."""
+    from survey_app.reporting import indices
+
+    monkeypatch.setattr(indices, "SELECTIVE_SHARE", selective_share)
+    groupings = [(), ("unit",), ("field",), ("unit", "field")]
+    with any_app.app_context():
+        answers = _populate(seed=5)
+        if strata:
+            answers = answers.assign(stratum=answers["unit_id"])
+        few = tuple(sorted(answers["unit_id"].unique())[1:3])
+        for unit_ids in (None, few):
+            scope = ReportScope(SCOPE.start, SCOPE.end, unit_ids=unit_ids)
+            subset = answers if unit_ids is None else answers[answers["unit_id"].isin(few)]
+            tables = compute_indices_sql_many(scope, groupings, strata=strata)
+            for by, sql in zip(groupings, tables, strict=True):
+                by_cols = [f"{b}_id" for b in by]
+                csv = compute_indices(subset, by=by_cols)
+                _compare(sql, csv, [*by_cols, "level", "index"])
 
 
 def test_scope_filters_units_and_fields_and_leaves_out_flagged(app):
