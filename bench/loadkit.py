@@ -167,7 +167,7 @@ class Server:
         self.log = log
         self.proc: subprocess.Popen | None = None
 
-    def start(self, wait: float = 30.0) -> Server:
+    def start(self, wait: float = 90.0) -> Server:
         if self.log:
             with open(self.log, "ab") as out:  # the child keeps its own copy of the file
                 self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=out,
