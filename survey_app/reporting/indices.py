@@ -22,7 +22,6 @@ Only responses with status 'valid' count; 'flagged' and 'excluded' are left out.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -122,11 +121,11 @@ def compute_indices_sql_many(
 ) -> list[pd.DataFrame]:
     """compute_indices_sql(scope, by) for every `by` in `groupings`, from ONE pattern query.
 
-    The query groups by every column any grouping needs, and the patterns are expanded
-    into the engine's codes once; a coarser grouping is the same respondents and answers
-    with other group codes, so each table is the one compute_indices_sql would give. A
-    dashboard asks for the whole scope, by unit and by field: one scan of the answers
-    and one expansion instead of three.
+    The query groups by every column any grouping needs; a coarser grouping's patterns
+    are the finer ones with their counts added up (respondents with equal patterns
+    contribute equally), in the same canonical order as compute_indices_sql's, so each
+    table is the one compute_indices_sql gives, to the last bit. A dashboard asks for
+    the whole scope, by unit and by field: one scan of the answers instead of three.
     """
     groupings = [tuple(by) for by in groupings]
     unknown = {name for by in groupings for name in by} - set(GROUP_COLUMNS)
@@ -143,14 +142,12 @@ def compute_indices_sql_many(
                     else pd.DataFrame())
         conn.rollback()
     out = []
-    finest = (None if patterns.empty
-              else _expand(patterns, [f"{name}_id" for name in keys], layout))
     for by in groupings:
         by_cols = [f"{name}_id" for name in by]
-        if finest is None:
+        if patterns.empty:
             out.append(_empty(by_cols))
             continue
-        coded = _coarsen(finest, by_cols)
+        coded = _expand(_regroup(patterns, by_cols, layout), by_cols, layout)
         item_sums, stratum_sizes = pass1_sums(coded)
         coef = score_coefficients(item_sums, coded.items, by_cols, element_rule)
         scores = pass2_sums(coded, coef)
@@ -176,7 +173,7 @@ def coded_answers_sql(scope: ReportScope, by: Sequence[str] = (),
         conn.rollback()
     if patterns.empty:
         return None
-    return _expand(patterns, by_cols, layout)
+    return _expand(_regroup(patterns, by_cols, layout), by_cols, layout)
 
 
 @dataclass(frozen=True)
@@ -381,15 +378,16 @@ def _group_codes(frame: pd.DataFrame, by_cols: list[str]) -> tuple[np.ndarray, p
     return combo.astype(np.int64).ravel(), groups
 
 
-def _coarsen(coded: CodedAnswers, by_cols: list[str]) -> CodedAnswers:
-    """The same respondents and answers grouped by `by_cols` ⊆ coded.by: only the group
-    codes change, so a dashboard expands the patterns once for all its groupings."""
-    if list(by_cols) == list(coded.by):
-        return coded
-    fine = coded.groups[by_cols].astype("int64") if by_cols else coded.groups
-    to_coarse, groups = _group_codes(fine, by_cols)
-    return dataclasses.replace(coded, by=tuple(by_cols), groups=groups,
-                               resp_group=to_coarse[coded.resp_group])
+def _regroup(patterns: pd.DataFrame, by_cols: list[str], layout: _Layout) -> pd.DataFrame:
+    """Patterns grouped by `by_cols` (counts of finer groups added up), in one canonical
+    order: group, stratum, version, masks. The engine sums respondents in the order they
+    come, so the same scope and grouping gives the same numbers to the last bit whether
+    its patterns came from a query grouped by `by_cols` or by finer keys (the dashboard
+    and an export or the API must print the same digits)."""
+    masks = [f"{m}{w}" for w in range(layout.n_words) for m in ("y", "x")]
+    cols = [*by_cols, "stratum", "iv_id", *masks]
+    grouped = patterns.groupby(cols, sort=True, as_index=False)["n"].sum()
+    return grouped[[*cols, "n"]].reset_index(drop=True)
 
 
 def tune_report_queries(conn: Connection) -> None:

@@ -130,6 +130,10 @@ def test_one_pattern_query_serves_every_grouping(any_app, strata, selective_shar
                 by_cols = [f"{b}_id" for b in by]
                 csv = compute_indices(subset, by=by_cols)
                 _compare(sql, csv, [*by_cols, "level", "index"])
+                # and to the last bit what one grouping alone gives: a dashboard and an
+                # export or the API print the same digits
+                pd.testing.assert_frame_equal(
+                    sql, compute_indices_sql(scope, by=by, strata=strata), check_exact=True)
 
 
 def test_scope_filters_units_and_fields_and_leaves_out_flagged(app):
