@@ -85,6 +85,10 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,  # uploads (imports, instruments); forms are tiny
     "WTF_CSRF_TIME_LIMIT": 4 * 3600,  # a citizen may leave the form open a while
     "RATELIMIT_HEADERS_ENABLED": True,
+    # If the shared Redis store is unreachable, each process counts in memory until it is
+    # back: citizens can still answer (limits per process), and the error is logged.
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "JSON_SORT_KEYS": False,
     # Citizen survey (issue 3): rate limits per client address hash and per counter, the
     # life of a one-time form token, and what counts as "implausibly fast" (flagged).

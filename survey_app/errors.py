@@ -50,11 +50,19 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_unavailable(exc: OperationalError):
-        app.logger.error("database unavailable: %s", exc.orig)
+        # The server is down or restarting, the disk is full, the file is read-only: one
+        # log line naming the cause, a 503 page, and the worker lives on to serve the
+        # next request (the pool's pre-ping reconnects once the database is back).
+        app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
+                         str(exc.orig).strip().splitlines()[0] if exc.orig else exc)
         from survey_app.extensions import db
 
-        db.session.rollback()
-        return render_error(503)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone; drop it, go on
+            db.session.invalidate()
+        body, code = render_error(503)
+        return body, code, {"Retry-After": "30"}
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -12,7 +12,7 @@ from analysis.figures.style import (
     ANSWER_COLOURS,
     new_figure,
     percent,
-    percent_formatter,
+    percent_axis,
     style,
     text,
     wrap,
@@ -65,7 +65,7 @@ def distribution_plot(answers: pd.DataFrame, names: Mapping[str, str] | None = N
         ax.set_yticks(y, [f"{lab} ({text('n', locale)}={n})"
                           for lab, n in zip(labels, sh["n"], strict=True)])
         ax.set_xlim(0, 1)
-        ax.xaxis.set_major_formatter(percent_formatter(locale))
+        percent_axis(ax.xaxis, locale)
         ax.set_xlabel(text("share", locale))
         ax.set_title(title or text("dist_title", locale), loc="left")
         ax.spines["left"].set_visible(False)

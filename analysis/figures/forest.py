@@ -13,7 +13,7 @@ from analysis.figures.style import (
     STATUS_MARKERS,
     new_figure,
     percent,
-    percent_formatter,
+    percent_axis,
     style,
     text,
     wrap,
@@ -64,7 +64,7 @@ def forest_plot(table: pd.DataFrame, label: str = "unit", target: float | None =
         lo = float(np.nanmin(d[low])) if len(d) else 0.0
         xmin = max(0.0, np.floor(min(lo, target if target is not None else lo) * 10) / 10 - 0.05)
         ax.set_xlim(xmin, 1.0)
-        ax.xaxis.set_major_formatter(percent_formatter(locale))
+        percent_axis(ax.xaxis, locale)
         ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.set_xlabel(text("index_axis", locale, level=percent(level, locale, 0)))

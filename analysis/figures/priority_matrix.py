@@ -13,7 +13,7 @@ from analysis.figures.style import (
     OKABE_ITO,
     new_figure,
     percent,
-    percent_formatter,
+    percent_axis,
     style,
     text,
     wrap,
@@ -53,8 +53,8 @@ def priority_matrix(table: pd.DataFrame, names: Mapping[str, str] | None = None,
         ylo, yhi = float(d["dissatisfaction_low"].min()), float(d["dissatisfaction_high"].max())
         ypad = max(0.01, (yhi - ylo) * 0.1)
         ax.set_ylim(max(0.0, ylo - ypad), min(1.0, yhi + ypad))
-        ax.xaxis.set_major_formatter(percent_formatter(locale))
-        ax.yaxis.set_major_formatter(percent_formatter(locale))
+        percent_axis(ax.xaxis, locale)
+        percent_axis(ax.yaxis, locale)
         ax.set_xlabel(text("importance", locale))
         ax.set_ylabel(text("dissatisfaction", locale))
         ax.grid(color="#EEEEEE", linewidth=0.6)

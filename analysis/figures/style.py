@@ -21,10 +21,10 @@ from pathlib import Path
 import matplotlib
 from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 __all__ = ["FONT_PATH", "OKABE_ITO", "STATUS_COLOURS", "STATUS_MARKERS", "LOCALES", "text",
-           "percent", "percent_formatter", "wrap", "style", "new_figure", "save_figure"]
+           "percent", "percent_axis", "percent_formatter", "wrap", "style", "new_figure", "save_figure"]
 
 FONT_PATH = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 FONT_NAME = "DejaVu Sans"
@@ -94,6 +94,13 @@ def percent(x: float, locale: str = "vi", decimals: int = 1) -> str:
 
 def percent_formatter(locale: str = "vi", decimals: int = 0) -> FuncFormatter:
     return FuncFormatter(lambda x, _pos: percent(x, locale, decimals))
+
+
+def percent_axis(axis, locale: str = "vi") -> None:
+    """Whole-percent ticks labelled as percentages. Matplotlib's default steps include
+    2.5, which on a 0-1 scale gives ticks at 97.5 % that read as "98 %" once rounded."""
+    axis.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10]))
+    axis.set_major_formatter(percent_formatter(locale))
 
 
 def wrap(label: object, width: int = 30) -> str:

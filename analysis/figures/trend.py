@@ -11,7 +11,7 @@ from analysis.figures.style import (
     OKABE_ITO,
     new_figure,
     percent,
-    percent_formatter,
+    percent_axis,
     style,
     text,
     wrap,
@@ -59,7 +59,7 @@ def trend_plot(series: pd.DataFrame, group: str | None = "unit", period: str = "
         ax.set_xticks(range(len(periods)), periods)
         ax.set_xlim(-0.3, len(periods) - 0.4)
         ax.set_ylim(ymin, 1.0)
-        ax.yaxis.set_major_formatter(percent_formatter(locale))
+        percent_axis(ax.yaxis, locale)
         ax.grid(axis="y", color="#DDDDDD", linewidth=0.6)
         ax.set_xlabel(text("period", locale))
         ax.set_ylabel(text("index", locale))

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from flask import Response, abort, stream_with_context
 from flask_login import current_user
 
-from analysis.periods import period_bounds
 from survey_app.audit import record
 from survey_app.auth.decorators import role_required
 from survey_app.exports import bp
@@ -26,9 +25,8 @@ from survey_app.exports.writers import csv_stream, file_chunks, xlsx_file
 from survey_app.extensions import db
 from survey_app.models import Comment, Field, Unit
 from survey_app.models import Response as SurveyResponse
-from survey_app.reporting.indices import VIETNAM, ReportScope, response_filters
-from survey_app.scoping import restrict, subtree_ids
-from survey_app.staff.queries import parse_query, query_args
+from survey_app.reporting.indices import VIETNAM, response_filters
+from survey_app.staff.queries import parse_query, query_args, report_scope
 from survey_app.staff.routes import STAFF, dashboard_for
 
 CSV_TYPE = "text/csv"  # Flask adds "; charset=utf-8"
@@ -58,15 +56,6 @@ def _audit(action: str, query, fmt: str, **extra) -> None:
     db.session.commit()
 
 
-def _scope(query) -> ReportScope:
-    """The user's scope for the query: the same narrowing build_dashboard applies."""
-    start, end = period_bounds(query.period)
-    unit_ids = tuple(sorted(subtree_ids([query.unit_id]))) if query.unit_id else None
-    field_ids = (query.field_id,) if query.field_id else None
-    return restrict(ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids),
-                    current_user)
-
-
 @bp.get("/chi-so.<ext>")
 @role_required(*STAFF)
 def indices(ext: str):
@@ -88,7 +77,7 @@ def responses(ext: str):
     if ext not in ("csv", "xlsx"):
         abort(404)
     query = parse_query(current_user)
-    scope = _scope(query)
+    scope = report_scope(query, current_user)
     lay = resp.layout(scope)
     _audit("export.responses", query, ext)
     name = _filename("phieu", query, ext)
@@ -103,7 +92,7 @@ def responses(ext: str):
 @role_required("admin", "analyst")
 def comments():
     query = parse_query(current_user)
-    scope = _scope(query)
+    scope = report_scope(query, current_user)
     _audit("export.comments", query, "csv")
 
     def rows():

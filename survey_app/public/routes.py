@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
 from survey_app import submission as svc
 from survey_app.extensions import csrf, db, limiter
@@ -36,14 +37,33 @@ def _problem(exc: svc.SubmissionError, counter: Counter | None = None):
     return render_template("public/problem.html", error=exc, counter=counter), exc.status
 
 
+# Blank questions as HTML per (instrument version, checksum, language). Versions never
+# change once published, so the copy never goes stale; the dict stays as small as the
+# number of versions times two languages.
+_BLANK_QUESTIONS: dict[tuple[int, str, str], Markup] = {}
+
+
+def _blank_questions(counter: Counter) -> Markup:
+    iv = counter.instrument_version
+    key = (iv.id, iv.checksum, current_locale())
+    html = _BLANK_QUESTIONS.get(key)
+    if html is None:
+        html = Markup(render_template("public/_questions.html", instrument=iv.instrument,
+                                      answers={}, errors={}, values={}))
+        _BLANK_QUESTIONS[key] = html
+    return html
+
+
 def _render_form(counter: Counter, claim, meta: SurveyMetaForm, answers=None, errors=None,
                  values=None, status: int = 200):
     ask_field = svc.known_field(counter, claim) is None
+    blank = not (answers or errors or values)
     page = render_template(
         "public/survey.html", counter=counter, unit=counter.unit,
         instrument=counter.instrument_version.instrument, meta=meta, claim=claim,
         fields=svc.selectable_fields() if ask_field else [], ask_field=ask_field,
-        answers=answers or {}, errors=errors or {}, values=values or {})
+        answers=answers or {}, errors=errors or {}, values=values or {},
+        questions_html=_blank_questions(counter) if blank else None)
     return page, status
 
 

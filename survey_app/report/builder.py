@@ -233,16 +233,38 @@ def _figures(pdf: ReportPDF, d: Dashboard) -> None:
         pdf.figure(fig)
 
 
+QUADRANTS = {"fix first": "ưu tiên cải thiện", "keep up": "duy trì",
+             "secondary": "cải thiện sau", "low priority": "theo dõi"}
+
+
 def _priorities(pdf: ReportPDF, d: Dashboard) -> None:
+    """The dashboard's own table (analysis.priority): dissatisfaction × importance, so
+    the filed report and the page the analyst saw rank the same elements first."""
     pdf.heading("VII. NỘI DUNG CẦN ƯU TIÊN CẢI THIỆN")
     if d.elements.empty:
         pdf.para("Chưa có số liệu.")
         return
+    if d.priority is not None and not d.priority.empty:
+        pdf.table(
+            ["Thứ tự", "Yếu tố", "Chưa hài lòng", "Mức ảnh hưởng", "Nhóm"],
+            [[str(r.rank), d.element_names.get(r.index, r.index), _pct(r.dissatisfaction),
+              _pct(r.importance), QUADRANTS.get(r.quadrant, r.quadrant)]
+             for r in d.priority.itertuples()],
+            (16, 72, 28, 30, 34))
+        pdf.para("Mức ảnh hưởng: hồi quy logistic của hài lòng chung theo điểm từng yếu tố "
+                 "(sai số chuẩn theo cụm đơn vị); thứ tự = tỷ lệ chưa hài lòng × mức ảnh "
+                 "hưởng. Nhóm \"ưu tiên cải thiện\": nhiều người chưa hài lòng và ảnh hưởng "
+                 "lớn đến hài lòng chung.")
+        return
+    why = ("phạm vi quá lớn để tính trực tiếp; hãy lập báo cáo cho một đơn vị hoặc lĩnh vực"
+           if d.priority_note == "too_many" else
+           "chưa đủ phiếu (cần ít nhất 50 phiếu có câu hỏi hài lòng chung)")
     worst = d.elements.sort_values("estimate").head(3)
     lines = [f"{i}. {d.element_names.get(r.index, r.index)}: {_pct(r.estimate)} "
              f"(không hài lòng {_pct(1 - r.estimate)})"
              for i, r in enumerate(worst.itertuples(), start=1)]
-    pdf.para("Các yếu tố có tỷ lệ hài lòng thấp nhất trong phạm vi báo cáo:\n" + "\n".join(lines))
+    pdf.para(f"Chưa xác định được mức ảnh hưởng ({why}). Các yếu tố có tỷ lệ hài lòng thấp "
+             "nhất trong phạm vi báo cáo:\n" + "\n".join(lines))
 
 
 def _sample(pdf: ReportPDF, d: Dashboard) -> None:
@@ -256,8 +278,8 @@ def _sample(pdf: ReportPDF, d: Dashboard) -> None:
     notes += ["Phiếu tự nguyện, không chọn mẫu ngẫu nhiên: người đánh giá có thể khác người "
               "không đánh giá; chỉ số phản ánh ý kiến người đã trả lời.",
               "Phiếu bị đánh dấu nghi vấn (gửi quá nhanh, trùng lặp) không được tính.",
-              "Mục ưu tiên cải thiện dựa trên tỷ lệ không hài lòng của từng yếu tố; phân tích "
-              "mức độ ảnh hưởng của từng yếu tố đến sự hài lòng chung chưa đưa vào báo cáo này."]
+              "Mức ảnh hưởng ở mục VII là ước lượng tương quan từ phiếu, không phải quan hệ "
+              "nhân quả; nên đối chiếu với góp ý của người dân trước khi quyết định."]
     pdf.para("\n".join(f"– {n}" for n in notes))
 
 

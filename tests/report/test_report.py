@@ -61,6 +61,18 @@ def test_pdf_numbers_are_the_engines(demo_app, tmp_path):
                     "VII. NỘI DUNG CẦN ƯU TIÊN", "VIII. CỠ MẪU VÀ LƯU Ý", "Quý II 2026"):
         assert heading in text
     assert "Chưa đạt chỉ tiêu" in text and "Chưa đủ căn cứ" in text
+    # The priorities are the dashboard's own table (analysis.priority), first row first.
+    from survey_app.reporting.dashboard import build_dashboard
+    from survey_app.staff.queries import parse_query
+    with demo_app.test_request_context(f"/bang-dieu-khien?ky={PERIOD}"):
+        from survey_app.models import User
+        analyst = db.session.scalar(sa.select(User).filter_by(username="phantich"))
+        d = build_dashboard(analyst, parse_query(analyst))
+    assert d.priority is not None and not d.priority.empty
+    first = d.priority.iloc[0]
+    section = text[text.index("VII. NỘI DUNG CẦN ƯU TIÊN"):text.index("VIII. CỠ MẪU")]
+    assert f"1 {d.element_names[first['index']]} {percent(first['dissatisfaction'])}" in section
+    assert "ưu tiên cải thiện" in section or "duy trì" in section
     with demo_app.app_context():
         entry = db.session.scalar(sa.select(AuditLog).filter_by(action="export.report"))
     assert entry.username == "phantich" and entry.detail["mode"] == "sync"

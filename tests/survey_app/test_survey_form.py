@@ -48,6 +48,21 @@ def test_form_in_english_on_one_tap(client, world):
     assert "Send" in html and "Thu Nghiem Commune" in html
 
 
+def test_blank_questions_are_cached_per_language_and_never_carry_answers(client, world, app):
+    """The blank questions are rendered once per instrument version and language."""
+    vi = client.get(f"/s/{world.short_slug}?lang=vi").text
+    en = client.get(f"/s/{world.short_slug}?lang=en").text
+    vi_again = client.get(f"/s/{world.short_slug}?lang=vi").text
+    assert "Không áp dụng" in vi and "Not applicable" in en and "Không áp dụng" not in en
+    assert vi_again.count("<fieldset") == vi.count("<fieldset") > 0
+    # A form sent back with an error shows that citizen's answers...
+    _, reply = fill_short(client, world.short_slug, q_OVERALL=None)
+    assert reply.status_code == 422 and 'value="5" checked' in reply.text
+    # ...and the next citizen's blank form shows none of them.
+    blank = client.get(f"/s/{world.short_slug}?lang=vi").text
+    assert " checked" not in blank and 'class="err"' not in blank
+
+
 def test_counter_with_a_field_does_not_ask_for_it(client, world):
     html = client.get(f"/s/{world.long_slug}").text
     assert 'name="field"' not in html
