@@ -15,6 +15,7 @@ import io
 import os
 from urllib.parse import quote_from_bytes
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -92,3 +93,17 @@ def table_rows(app, *skip: str) -> dict[str, list[tuple]]:
 
 def without(counts: dict[str, int], *tables: str) -> dict[str, int]:
     return {k: v for k, v in counts.items() if k not in tables}
+
+
+@pytest.fixture
+def any_admin_client(any_app):
+    """An admin logged in on SQLite or PostgreSQL, over the admin tests' small unit tree."""
+    from tests.admin.conftest import PASSWORD, build_world
+    from tests.conftest import StaffAuth, csrf_from
+
+    build_world(any_app)
+    client = any_app.test_client()
+    assert StaffAuth(client).login("quantri", PASSWORD).status_code == 302
+    # One CSRF token serves every form of the session: no GET before each upload.
+    client.csrf_token = csrf_from(client.get("/admin/nhap/don-vi").text)
+    return client
