@@ -25,8 +25,9 @@ from survey_app.exports.writers import csv_stream, file_chunks, xlsx_file
 from survey_app.extensions import db
 from survey_app.models import Comment, Field, Unit
 from survey_app.models import Response as SurveyResponse
+from survey_app.reporting.dashboard import report_scope
 from survey_app.reporting.indices import VIETNAM, response_filters
-from survey_app.staff.queries import parse_query, query_args, report_scope
+from survey_app.staff.queries import parse_query, query_args
 from survey_app.staff.routes import STAFF, dashboard_for
 
 CSV_TYPE = "text/csv"  # Flask adds "; charset=utf-8"

@@ -20,9 +20,9 @@ from survey_app.models import Field, Unit, User
 from survey_app.models import Response as SurveyResponse
 from survey_app.report import bp, jobs
 from survey_app.report.builder import ReportMeta, build_pdf
-from survey_app.reporting.dashboard import build_dashboard
+from survey_app.reporting.dashboard import build_dashboard, report_scope
 from survey_app.reporting.indices import VIETNAM, response_filters
-from survey_app.staff.queries import parse_query, period_name, query_args, report_scope
+from survey_app.staff.queries import parse_query, period_name, query_args
 from survey_app.staff.routes import STAFF
 
 SYNC_MAX_RESPONSES = 20_000
@@ -78,7 +78,6 @@ def report():
 
 
 def _responses_in_scope(query) -> int:
-
     return int(db.session.scalar(sa.select(sa.func.count(SurveyResponse.id))
                                  .where(*response_filters(report_scope(query, current_user)))) or 0)
 

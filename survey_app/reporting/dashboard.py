@@ -132,11 +132,18 @@ def _headline(table: pd.DataFrame, target) -> dict | None:
     return out
 
 
-def build_dashboard(user, query: DashboardQuery) -> Dashboard:
+def report_scope(query: DashboardQuery, user) -> ReportScope:
+    """The rows a query covers for this user: period, unit subtree, field, then narrowed
+    to the user's own units. The page, the exports and the PDF all count from this."""
     start, end = period_bounds(query.period)
     unit_ids = tuple(sorted(subtree_ids([query.unit_id]))) if query.unit_id else None
     field_ids = (query.field_id,) if query.field_id else None
-    scope = restrict(ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids), user)
+    return restrict(ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids), user)
+
+
+def build_dashboard(user, query: DashboardQuery) -> Dashboard:
+    scope = report_scope(query, user)
+    start, end, field_ids = scope.start, scope.end, scope.field_ids
     year = int(query.period[:4])
     book = TargetBook(year)
     units = {u.id: u for u in db.session.scalars(sa.select(Unit))}

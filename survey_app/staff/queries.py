@@ -23,8 +23,7 @@ from survey_app.reporting.dashboard import (
     default_period,
     previous_period,
 )
-from survey_app.reporting.indices import ReportScope
-from survey_app.scoping import can_see_unit, restrict, subtree_ids, visible_unit_ids
+from survey_app.scoping import can_see_unit, visible_unit_ids
 
 
 class QueryError(BadRequest):
@@ -110,12 +109,3 @@ def query_args(query: DashboardQuery) -> dict:
         args["pp"] = query.method
     return args
 
-
-def report_scope(query: DashboardQuery, user) -> ReportScope:
-    """The rows a query covers for this user: the same narrowing build_dashboard applies
-    (period, unit subtree, field, then the user's own units). Exports and the report use
-    it so their numbers match the page the user is looking at."""
-    start, end = period_bounds(query.period)
-    unit_ids = tuple(sorted(subtree_ids([query.unit_id]))) if query.unit_id else None
-    field_ids = (query.field_id,) if query.field_id else None
-    return restrict(ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids), user)
