@@ -42,6 +42,17 @@ def render_error(code: int, detail: str | None = None):
     ), code
 
 
+def _reset_session() -> None:
+    """Leave the request's database session usable for drawing the error page: roll back,
+    or, when the connection itself is gone, drop it (the pool reconnects later)."""
+    from survey_app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - any failure here means the connection is unusable
+        db.session.invalidate()
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -55,12 +66,7 @@ def init_app(app: Flask) -> None:
         # next request (the pool's pre-ping reconnects once the database is back).
         app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
                          str(exc.orig).strip().splitlines()[0] if exc.orig else exc)
-        from survey_app.extensions import db
-
-        try:
-            db.session.rollback()
-        except Exception:  # noqa: BLE001 - the connection may be gone; drop it, go on
-            db.session.invalidate()
+        _reset_session()
         body, code = render_error(503)
         return body, code, {"Retry-After": "30"}
 
@@ -70,7 +76,5 @@ def init_app(app: Flask) -> None:
         # A failed flush leaves the session unusable: without the rollback, the error page
         # itself (the logged-in user's name in the header) raises and the user gets the
         # server's bare 500 instead of ours.
-        from survey_app.extensions import db
-
-        db.session.rollback()
+        _reset_session()
         return render_error(500)
