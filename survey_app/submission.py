@@ -259,12 +259,14 @@ def submit(req: SubmissionRequest) -> SubmissionResult:
         db.session.flush()
         # The answers go in as one multi-row INSERT without the unit of work's per-object
         # bookkeeping (half the flush time of a submission, py-spy); same transaction.
-        db.session.execute(db.insert(Answer), [
-            {"response_id": response.id, "item_code": code,
-             "element_code": instrument.question(code).element,
-             "item_position": instrument.item_position(code), "value": value,
-             "satisfied": instrument.question(code).is_satisfied(value)}
-            for code, value in values.items()])
+        rows = []
+        for code, value in values.items():
+            q = instrument.question(code)
+            rows.append({"response_id": response.id, "item_code": code,
+                         "element_code": q.element,
+                         "item_position": instrument.item_position(code), "value": value,
+                         "satisfied": q.is_satisfied(value)})
+        db.session.execute(db.insert(Answer), rows)
         # Read what the caller gets before the commit expires the objects: afterwards each
         # attribute would be reloaded with a query of its own.
         result = SubmissionResult(response.id, response.status, response.status_reason,
