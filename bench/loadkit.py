@@ -32,8 +32,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.seeding import drop_schema, schema_url
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_BASE = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("SIPAS_BENCH_REDIS", "redis://127.0.0.1:6379/15")
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 SECRETS = {"SIPAS_SECRET_KEY": "bench-secret-key-0123456789abcdef",
@@ -56,13 +57,8 @@ class BenchDatabase:
             self.url = f"sqlite:///{self.path}"
         elif kind == "postgresql":
             self.schema = name
-            admin = sa.create_engine(PG_BASE)
-            with admin.begin() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-                conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
-            admin.dispose()
-            self.url = sa.engine.make_url(PG_BASE).update_query_dict(
-                {"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
+            drop_schema(name)  # an empty schema for every run
+            self.url = schema_url(name)
         else:
             raise SystemExit(f"unknown database kind {kind!r} (sqlite or postgresql)")
         self._engine: sa.Engine | None = None
@@ -134,10 +130,7 @@ class BenchDatabase:
     def drop(self) -> None:
         self.dispose()
         if self.kind == "postgresql":
-            admin = sa.create_engine(PG_BASE)
-            with admin.begin() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
-            admin.dispose()
+            drop_schema(self.schema)
 
 
 # --- server ---------------------------------------------------------------------------
