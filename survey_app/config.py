@@ -36,16 +36,28 @@ def normalise_database_url(url: str) -> str:
 
 
 def _instance_secret(instance_path: str, name: str) -> str:
-    """A development secret kept in instance/ (created once, mode 0600)."""
+    """A development secret kept in instance/ (created once, mode 0600).
+
+    Several processes may start at once on a fresh checkout (test workers, gunicorn
+    workers): the secret is written to a private file and hard-linked into place, so the
+    file appears complete or not at all, and a process that loses the race uses the
+    winner's secret instead of failing on an existing file.
+    """
     path = Path(instance_path) / name
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    draft = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write(value)
-    return value
+        fh.write(secrets.token_hex(32))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another process was first: its secret is the one
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
 
 
 def from_environment(instance_path: str) -> dict:

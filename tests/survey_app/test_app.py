@@ -108,3 +108,31 @@ def test_times_are_shown_in_vietnam_time(app):
         rendered = app.jinja_env.from_string("{{ t|localtime }}").render(
             t=datetime(2026, 3, 9, 17, 30, tzinfo=UTC))
     assert rendered == "10/03/2026 00:30"  # 17:30 UTC is past midnight in Viet Nam
+
+
+def test_development_secret_is_created_once_when_processes_start_together(tmp_path):
+    """A fresh checkout started by several workers at once: every one gets the same
+    secret, none fails on the file another has just created (seen in CI with xdist)."""
+    import threading
+
+    from survey_app.config import _instance_secret
+
+    start = threading.Barrier(8)
+    seen, failures = [], []
+
+    def worker():
+        start.wait()
+        try:
+            seen.append(_instance_secret(str(tmp_path), "secret_key"))
+        except Exception as exc:  # noqa: BLE001 - any exception is the failure under test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert len(set(seen)) == 1 and len(seen[0]) == 64
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no draft left behind
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
