@@ -129,7 +129,7 @@ def main() -> int:
                           "SECRET_KEY": SECRETS["SIPAS_SECRET_KEY"],
                           "DOSSIER_KEY": SECRETS["SIPAS_DOSSIER_KEY"]})
         with app.app_context():
-            from survey_app.tokens import issue_receipt_token
+            from survey_app.services.survey_tokens import issue_receipt_token
             counter_id = count("SELECT id FROM counters WHERE slug = :s", s=slugs[3])
             token = issue_receipt_token(counter_id, "000.00.01.H12-261122-0001", "dat-dai")
         link = url.format(slugs[3]) + f"?d={token}"

@@ -37,7 +37,7 @@ def create_app() -> Flask:
     engine = sa.create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         @sa.event.listens_for(engine, "connect")
-        def _pragmas(conn, _record):  # the same pragmas as survey_app.database
+        def _pragmas(conn, _record):  # the same pragmas as survey_app.web.database
             for pragma in ("foreign_keys=ON", "busy_timeout=10000", "journal_mode=WAL",
                            "synchronous=NORMAL"):
                 conn.execute(f"PRAGMA {pragma}")

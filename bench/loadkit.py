@@ -439,7 +439,7 @@ def submission_key(form_token: str) -> str:
 
     from itsdangerous import URLSafeTimedSerializer
 
-    from survey_app.tokens import FORM_SALT
+    from survey_app.services.survey_tokens import FORM_SALT
     _counter, nonce = URLSafeTimedSerializer(SECRETS["SIPAS_SECRET_KEY"], salt=FORM_SALT).loads(
         form_token)
     return hashlib.sha256(f"form:{nonce}".encode()).hexdigest()

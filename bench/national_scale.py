@@ -45,10 +45,10 @@ from bench.seeding import copy_answers, copy_rows, drop_schema, likert_values, s
 from survey_app import create_app  # noqa: E402
 from survey_app.extensions import db  # noqa: E402
 from survey_app.models import Field, InstrumentVersion, Unit, User  # noqa: E402
-from survey_app.reference_data import sync_reference_data  # noqa: E402
 from survey_app.reporting import ReportScope  # noqa: E402
 from survey_app.reporting.dashboard import DashboardQuery, build_dashboard  # noqa: E402
 from survey_app.reporting.indices import compute_indices_sql_many, tune_report_queries  # noqa: E402
+from survey_app.seed.reference import sync_reference_data  # noqa: E402
 
 SCHEMA = "bench_national"
 MIGRATIONS = str(ROOT / "migrations")
@@ -420,7 +420,7 @@ def main() -> None:
         # counts an inactive user as not authenticated (who sees nothing).
         analyst = User(username="bench", role="analyst", password_hash="-", active=True)
         quarter, year = f"{args.year}-{args.quarter}", f"{args.year}-Y"
-        from survey_app.scoping import subtree_ids
+        from survey_app.services.scoping import subtree_ids
 
         hcm = tuple(sorted(subtree_ids([province])))
         cases = [("province HCM", province, hcm), ("nation", root, None)]

@@ -27,8 +27,8 @@ from bench.seeding import copy_answers, copy_rows, likert_values, schema_url  # 
 from survey_app import create_app  # noqa: E402
 from survey_app.extensions import db  # noqa: E402
 from survey_app.models import Field, InstrumentVersion, Unit  # noqa: E402
-from survey_app.reference_data import sync_reference_data  # noqa: E402
 from survey_app.reporting import ReportScope, compute_indices_sql  # noqa: E402
+from survey_app.seed.reference import sync_reference_data  # noqa: E402
 
 
 def build(n_responses: int, n_units: int, seed: int = 1) -> None:

@@ -7,7 +7,7 @@ from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from survey_app.models.base import db
-from survey_app.privacy import client_key
+from survey_app.services.privacy import client_key
 
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()

@@ -81,7 +81,7 @@ def make_app(database_url: str, **extra):
 
 
 def create_schema_and_reference_data(app) -> None:
-    from survey_app.reference_data import sync_reference_data
+    from survey_app.seed.reference import sync_reference_data
 
     with app.app_context():
         db.create_all()
@@ -125,7 +125,7 @@ def demo_db_template(tmp_path_factory) -> Path:
     create_schema_and_reference_data(app)
     from datetime import date
 
-    from survey_app.demo import seed_demo
+    from survey_app.seed.demo import seed_demo
 
     with app.app_context():
         seed_demo(today=date(2026, 11, 21))

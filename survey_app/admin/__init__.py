@@ -25,11 +25,11 @@ from survey_app.admin.common import page_url  # noqa: E402
 bp.add_app_template_global(page_url)
 
 from survey_app.admin import (  # noqa: E402,F401
-    routes,
     routes_catalogue,
     routes_counters,
     routes_home,
     routes_imports,
+    routes_posters,
     routes_review,
     routes_targets,
     routes_units,

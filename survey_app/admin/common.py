@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 
 from survey_app.admin.forms import options
 from survey_app.extensions import db
-from survey_app.inputs import whole_number
 from survey_app.models import Field, InstrumentVersion, Unit
+from survey_app.web.inputs import whole_number
 
 M = TypeVar("M")
 PER_PAGE = 50

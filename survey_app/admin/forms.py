@@ -26,8 +26,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from survey_app.inputs import whole_number
 from survey_app.models import ROLES, TARGET_METRICS, TARGET_SCOPES, UNIT_KINDS, UNIT_LEVELS
+from survey_app.web.inputs import whole_number
 
 REQUIRED = _l("Vui lòng nhập thông tin này.")
 CODE_RULE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",

@@ -17,11 +17,11 @@ from instruments import InstrumentError, load_instrument_text
 from survey_app.admin import bp
 from survey_app.admin.common import apply_changes, get_or_404
 from survey_app.admin.forms import ActionForm, FieldForm, InstrumentUploadForm
-from survey_app.audit import record
 from survey_app.extensions import db
-from survey_app.inputs import whole_number
 from survey_app.models import Counter, Field, InstrumentVersion, Response
-from survey_app.reference_data import ReferenceDataError, register_instrument
+from survey_app.seed.reference import ReferenceDataError, register_instrument
+from survey_app.services.audit import record
+from survey_app.web.inputs import whole_number
 
 MAX_YAML_BYTES = 512 * 1024
 

@@ -20,11 +20,11 @@ from survey_app.admin.common import (
     unit_choices,
 )
 from survey_app.admin.forms import ActionForm, CounterForm
-from survey_app.audit import record
 from survey_app.extensions import db
 from survey_app.models import Counter, Field, InstrumentVersion, Unit
 from survey_app.models.organisation import new_slug, new_verify_code
-from survey_app.qr import counter_url
+from survey_app.services.audit import record
+from survey_app.services.qr import counter_url
 
 COUNTER_FIELDS = ("code", "name_vi", "name_en", "field_id", "instrument_version_id", "active")
 

@@ -15,10 +15,10 @@ from sqlalchemy.orm import selectinload
 from survey_app.admin import bp
 from survey_app.admin.common import PER_PAGE, page_number
 from survey_app.admin.forms import ActionForm
-from survey_app.audit import record
 from survey_app.extensions import db
-from survey_app.inputs import whole_number
 from survey_app.models import COMMENT_STATUSES, Comment, Response
+from survey_app.services.audit import record
+from survey_app.web.inputs import whole_number
 
 REVIEW_ACTIONS = {"spam": "excluded", "restore": "valid"}
 MODERATION_ACTIONS = {"approve": "approved", "hide": "hidden", "pending": "pending"}

@@ -26,10 +26,10 @@ from survey_app.admin.forms import (
     ActionForm,
     TargetForm,
 )
-from survey_app.audit import record
 from survey_app.extensions import db
-from survey_app.inputs import whole_number
 from survey_app.models import UNIT_KINDS, DossierVolume, Field, Target
+from survey_app.services.audit import record
+from survey_app.web.inputs import whole_number
 
 TARGET_FIELDS = ("year", "scope", "scope_code", "metric", "value", "source", "note")
 

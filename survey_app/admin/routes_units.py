@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from survey_app.admin import bp
 from survey_app.admin.common import get_or_404, int_or_none, unit_choices, unit_tree
 from survey_app.admin.forms import KIND_LABELS, LEVEL_LABELS, ActionForm, UnitForm
-from survey_app.audit import record
 from survey_app.extensions import db
 from survey_app.models import Counter, DossierVolume, Response, Unit, User
-from survey_app.scoping import subtree_ids
+from survey_app.services.audit import record
+from survey_app.services.scoping import subtree_ids
 
 UNIT_FIELDS = ("code", "name_vi", "name_en", "kind", "level", "parent_id", "publish_results")
 

@@ -6,9 +6,6 @@ mouse). An API token is shown once; only its SHA-256 is stored.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 import sqlalchemy as sa
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,9 +15,10 @@ from werkzeug.security import generate_password_hash
 from survey_app.admin import bp
 from survey_app.admin.common import get_or_404, int_or_none, unit_choices
 from survey_app.admin.forms import ROLE_LABELS, ActionForm, NewUserForm, PasswordForm, UserForm
-from survey_app.audit import record
 from survey_app.extensions import db
 from survey_app.models import Unit, User
+from survey_app.services.audit import record
+from survey_app.services.credentials import issue_user_token
 
 
 @bp.get("/nguoi-dung")
@@ -131,19 +129,13 @@ def user_password(user_id: int):
                            action_form=ActionForm()), 422
 
 
-def token_hash(token: str) -> str:
-    """How API tokens are stored and looked up: SHA-256, hex."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @bp.post("/nguoi-dung/<int:user_id>/api-token")
 def user_token(user_id: int):
     user = get_or_404(User, user_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("admin.user_edit", user_id=user.id))
-    token = "sipas_" + secrets.token_urlsafe(32)
     replaced = user.api_token_hash is not None
-    user.api_token_hash = token_hash(token)
+    token = issue_user_token(user)
     record("user.api_token_issue", "user", user.id, username=user.username, replaced=replaced)
     db.session.commit()
     response = make_response(render_template("admin/token.html", user=user, token=token))

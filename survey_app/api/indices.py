@@ -1,7 +1,7 @@
 """GET /api/v1/indices: the engine's indices by unit/field/period for staff scripts.
 
 Authenticated by a per-user token (`Authorization: Bearer …`), scoped exactly like the
-dashboard (survey_app.scoping.restrict), rate-limited per token, audited per call.
+dashboard (survey_app.services.scoping.restrict), rate-limited per token, audited per call.
 Every bad parameter is a 400 with a JSON message; a unit the user may not see is a 404
 exactly like a unit that does not exist. The OpenAPI document is /api/v1/openapi.json.
 """
@@ -19,15 +19,15 @@ from flask_babel import gettext as _
 from analysis.methods import METHODS
 from survey_app.api import bp
 from survey_app.api.openapi import LEVELS, PARAMETERS, document
-from survey_app.api.tokens import user_for_token
-from survey_app.audit import record
-from survey_app.errors import render_error
 from survey_app.extensions import db, limiter
 from survey_app.models import Field, Unit
-from survey_app.privacy import client_key
 from survey_app.reporting import ReportScope, compute_indices_sql
 from survey_app.reporting.dashboard import checked_period, default_period
-from survey_app.scoping import can_see_unit, restrict, subtree_ids
+from survey_app.services.audit import record
+from survey_app.services.credentials import user_for_token
+from survey_app.services.privacy import client_key
+from survey_app.services.scoping import can_see_unit, restrict, subtree_ids
+from survey_app.web.errors import render_error
 
 BY_CHOICES = {"": (), "unit": ("unit",), "field": ("field",), "unit,field": ("unit", "field"),
               "field,unit": ("unit", "field")}

@@ -7,10 +7,11 @@ import base64
 from flask import current_app, g, request
 
 from survey_app.api import bp
-from survey_app.errors import render_error
 from survey_app.extensions import limiter
-from survey_app.qr import qr_png
-from survey_app.receipts import ReceiptLinkError, make_receipt_link, unit_for_api_key
+from survey_app.services.credentials import unit_for_api_key
+from survey_app.services.qr import qr_png
+from survey_app.services.receipts import ReceiptLinkError, make_receipt_link
+from survey_app.web.errors import render_error
 
 
 def _api_key() -> str | None:

@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash
 
-from survey_app.audit import record
 from survey_app.auth import bp
 from survey_app.auth.forms import LoginForm
 from survey_app.extensions import db, limiter
 from survey_app.models import User, utcnow
+from survey_app.services.audit import record
 
 # A fixed hash to compare against when the user does not exist, so both failures take
 # the same time and an attacker cannot tell which usernames exist.

@@ -22,7 +22,7 @@ from survey_app.models import Unit
 from survey_app.public import bp
 from survey_app.reporting import ReportScope, compute_indices_sql
 from survey_app.reporting.dashboard import default_period, recent_periods
-from survey_app.scoping import subtree_ids
+from survey_app.services.scoping import subtree_ids
 from survey_app.staff.queries import period_name
 
 CACHE_SECONDS = 300

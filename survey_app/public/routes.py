@@ -6,14 +6,14 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from survey_app import submission as svc
 from survey_app.extensions import csrf, db, limiter
-from survey_app.i18n import current_locale
 from survey_app.models import Counter, Unit
-from survey_app.privacy import client_hash, client_key
 from survey_app.public import bp
 from survey_app.public.forms import SurveyMetaForm
-from survey_app.tokens import issue_form_token
+from survey_app.services import submission as svc
+from survey_app.services.privacy import client_hash, client_key
+from survey_app.services.survey_tokens import issue_form_token
+from survey_app.web.locale import current_locale
 
 
 @bp.get("/")

@@ -1,7 +1,7 @@
 """Everything a dashboard, export, report or API shows for one query, computed once.
 
 `build_dashboard(user, query)` narrows the query to what the user may see
-(survey_app.scoping), asks the SQL path for indices (survey_app.reporting.indices) and
+(survey_app.services.scoping), asks the SQL path for indices (survey_app.reporting.indices) and
 the analysis library for rankings, changes, targets and priorities. No view computes
 a statistic of its own.
 """
@@ -36,7 +36,7 @@ from survey_app.reporting.indices import (
     tune_report_queries,
 )
 from survey_app.reporting.targets import TargetBook, judge, judge_rows
-from survey_app.scoping import restrict, subtree_ids, visible_unit_ids
+from survey_app.services.scoping import restrict, subtree_ids, visible_unit_ids
 
 MIN_CHANGE_RESPONDENTS = 10
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a period may be asked for (as for targets)

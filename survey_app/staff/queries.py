@@ -15,7 +15,6 @@ from werkzeug.exceptions import BadRequest
 from analysis.methods import METHODS
 from analysis.periods import period_bounds
 from survey_app.extensions import db
-from survey_app.inputs import whole_number
 from survey_app.models import Field, Unit
 from survey_app.reporting.dashboard import (
     DashboardQuery,
@@ -23,7 +22,8 @@ from survey_app.reporting.dashboard import (
     default_period,
     previous_period,
 )
-from survey_app.scoping import can_see_unit, visible_unit_ids
+from survey_app.services.scoping import can_see_unit, visible_unit_ids
+from survey_app.web.inputs import whole_number
 
 
 class QueryError(BadRequest):

@@ -14,7 +14,7 @@ from survey_app.auth.decorators import role_required
 from survey_app.extensions import db
 from survey_app.models import Field
 from survey_app.reporting.dashboard import build_dashboard
-from survey_app.scoping import visible_units_query
+from survey_app.services.scoping import visible_units_query
 from survey_app.staff import bp
 from survey_app.staff.queries import parse_query, period_choices, period_name, query_args
 

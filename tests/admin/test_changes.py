@@ -257,7 +257,7 @@ def test_audit_viewer_filters(app, client, world, admin):
 def test_long_lists_page_through_keeping_their_filters(app, client, world, admin):
     """More than one page of audit entries (any real deployment): the pager renders (it
     shadowed gettext `_` and was a 500) and keeps the filter, relative to this page."""
-    from survey_app.audit import record
+    from survey_app.services.audit import record
 
     with app.app_context():
         for i in range(120):

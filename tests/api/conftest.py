@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from survey_app.api.tokens import issue_token
 from survey_app.extensions import db
 from survey_app.models import User
+from survey_app.services.credentials import issue_user_token as issue_token
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import AuditLog, Field, Unit
 from survey_app.reporting import ReportScope, compute_indices_sql
-from survey_app.scoping import subtree_ids
+from survey_app.services.scoping import subtree_ids
 
 PERIOD = "2026-Q2"
 
@@ -96,10 +96,10 @@ def test_a_disabled_users_token_stops_working(demo_app, api):
 
 
 def test_unit_key_does_not_open_the_indices(demo_app, api):
-    from survey_app.receipts import issue_api_key
+    from survey_app.services.credentials import issue_unit_key
 
     with demo_app.app_context():
-        key = issue_api_key(db.session.scalar(sa.select(Unit).filter_by(code="X-AN")))
+        key = issue_unit_key(db.session.scalar(sa.select(Unit).filter_by(code="X-AN")))
         db.session.commit()
     assert api(None, f"?period={PERIOD}", token=key).status_code == 401
 

@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 
 from survey_app.extensions import db
 from survey_app.models import Response
-from survey_app.tokens import issue_receipt_token
+from survey_app.services.survey_tokens import issue_receipt_token
 from tests.browser.helpers import (
     axe_violations,
     choose_field,

@@ -13,12 +13,12 @@ import pytest
 import sqlalchemy as sa
 
 from analysis.indices import compute_indices
-from survey_app.exports.tables import COLUMNS
+from survey_app.exports.index_rows import COLUMNS
 from survey_app.extensions import db
 from survey_app.models import Answer, AuditLog, Comment, Response, Unit
 from survey_app.reporting import ReportScope, compute_indices_sql
 from survey_app.reporting.indices import response_filters
-from survey_app.scoping import subtree_ids
+from survey_app.services.scoping import subtree_ids
 
 PERIOD = "2026-Q2"
 

@@ -13,7 +13,7 @@ from survey_app.models import AuditLog, Comment, Unit
 from survey_app.public import results
 from survey_app.reporting import ReportScope, compute_indices_sql
 from survey_app.reporting.dashboard import default_period
-from survey_app.scoping import subtree_ids
+from survey_app.services.scoping import subtree_ids
 
 
 def test_published_unit_shows_the_engines_headline(demo_app, monkeypatch):

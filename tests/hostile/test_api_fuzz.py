@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from survey_app.api.tokens import issue_token
 from survey_app.extensions import db
 from survey_app.models import User
+from survey_app.services.credentials import issue_user_token as issue_token
 from tests.admin.conftest import build_world
 from tests.conftest import add_user
 from tests.hostile.conftest import FUZZ, PAYLOADS, form_body, nasty_text, table_counts

@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from analysis.periods import period_label
-from survey_app.api.tokens import issue_token
 from survey_app.extensions import db
 from survey_app.models import Comment, Counter, InstrumentVersion, Unit, User
+from survey_app.services.credentials import issue_user_token as issue_token
 from tests.admin.conftest import PASSWORD, build_world, hidden_value
 from tests.conftest import StaffAuth, add_user, csrf_from
 from tests.hostile.conftest import post_file, table_rows

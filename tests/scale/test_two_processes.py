@@ -95,7 +95,7 @@ def test_the_counter_limit_counts_requests_at_both_processes(two_servers):
 def test_one_dossier_one_response_across_processes(two_servers):
     app, world, (a, b) = two_servers
     with app.test_request_context():
-        from survey_app.tokens import issue_receipt_token
+        from survey_app.services.survey_tokens import issue_receipt_token
         token = issue_receipt_token(world.short_id, "HS-2026-000123", field_code="dat-dai")
     rng = random.Random(3)
     # Two people (or one person twice) open the same receipt link, one at each server,

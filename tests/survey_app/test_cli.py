@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 from instruments.loader import FILES_DIR
 from survey_app.extensions import db
 from survey_app.models import Field, InstrumentVersion, Response, Target, Unit, User
-from survey_app.reference_data import ReferenceDataError, register_instrument
+from survey_app.seed.reference import ReferenceDataError, register_instrument
 
 
 def _count(model):
@@ -57,7 +57,7 @@ def test_create_user(app, runner):
 
 
 def test_demo_seed_is_realistic_and_idempotent(demo_app):
-    from survey_app.demo import seed_demo
+    from survey_app.seed.demo import seed_demo
 
     with demo_app.app_context():
         responses = _count(Response)

@@ -113,7 +113,7 @@ def test_cli_receipt_link_and_qr_file(app, client, world, tmp_path):
 
 
 def test_link_expiry_follows_the_configured_days(app, client, world):
-    from survey_app.tokens import issue_receipt_token
+    from survey_app.services.survey_tokens import issue_receipt_token
     from tests.survey_app.factories import issued_ago
 
     app.config["RECEIPT_LINK_DAYS"] = 2

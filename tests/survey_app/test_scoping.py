@@ -7,7 +7,13 @@ import pytest
 from survey_app.extensions import db
 from survey_app.models import Unit, User
 from survey_app.reporting import ReportScope
-from survey_app.scoping import can_see_unit, restrict, subtree_ids, visible_unit_ids, visible_units_query
+from survey_app.services.scoping import (
+    can_see_unit,
+    restrict,
+    subtree_ids,
+    visible_unit_ids,
+    visible_units_query,
+)
 
 
 def _tree():

@@ -6,11 +6,11 @@ import threading
 
 import pytest
 
-from survey_app import submission as svc
 from survey_app.extensions import db
 from survey_app.models import Answer, Counter, Response
-from survey_app.privacy import dossier_hash
-from survey_app.tokens import issue_form_token, issue_receipt_token
+from survey_app.services import submission as svc
+from survey_app.services.privacy import dossier_hash
+from survey_app.services.survey_tokens import issue_form_token, issue_receipt_token
 from tests.survey_app.factories import count_rows, issued_ago
 
 GOOD = {"TC": "4", "TT": 5, "CC": "3", "KQ": "na", "PA": "2", "RETURNS": "1",

@@ -8,7 +8,7 @@ import pytest
 
 from survey_app.extensions import db
 from survey_app.models import Counter, Response
-from survey_app.tokens import issue_receipt_token
+from survey_app.services.survey_tokens import issue_receipt_token
 from tests.survey_app.factories import (
     count_responses,
     count_rows,

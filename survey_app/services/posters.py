@@ -17,7 +17,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from survey_app.models import Counter, Unit
-from survey_app.qr import counter_url, qr_png, qr_svg
+from survey_app.services.qr import counter_url, qr_png, qr_svg
 
 SIZES = {"A5": (148, 210), "A4": (210, 297)}  # mm; tuples, not names (fpdf2 warns on "A5")
 BRAND = (11, 61, 145)

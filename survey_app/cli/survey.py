@@ -43,8 +43,8 @@ def _unit(code: str) -> Unit:
 def posters(unit_code: str, counter_code: str | None, out_dir: Path, size: str,
             base_url: str | None, as_zip: bool) -> None:
     """Write the PDF poster and PNG/SVG QR codes of a unit's counters (or of one counter)."""
-    from survey_app.posters import poster_files, unit_counters, unit_posters_zip
-    from survey_app.qr import NoBaseUrl
+    from survey_app.services.posters import poster_files, unit_counters, unit_posters_zip
+    from survey_app.services.qr import NoBaseUrl
 
     unit = _unit(unit_code)
     counters = unit_counters(unit, counter_code)
@@ -80,8 +80,8 @@ def posters(unit_code: str, counter_code: str | None, out_dir: Path, size: str,
 def receipt_link(unit_code: str, counter_code: str, dossier_code: str, field_code: str | None,
                  procedure_code: str | None, qr_path: Path | None, base_url: str | None) -> None:
     """Print the survey link of one dossier (valid SIPAS_RECEIPT_LINK_DAYS days)."""
-    from survey_app.qr import NoBaseUrl, qr_png
-    from survey_app.receipts import ReceiptLinkError, make_receipt_link
+    from survey_app.services.qr import NoBaseUrl, qr_png
+    from survey_app.services.receipts import ReceiptLinkError, make_receipt_link
 
     try:
         link = make_receipt_link(_unit(unit_code), counter_code, dossier_code, field_code,
@@ -103,12 +103,12 @@ def api_key() -> None:
 @click.option("--unit", "unit_code", required=True)
 def api_key_issue(unit_code: str) -> None:
     """Issue the first key (refused if one exists: use rotate)."""
-    from survey_app.receipts import issue_api_key
+    from survey_app.services.credentials import issue_unit_key
 
     unit = _unit(unit_code)
     if unit.api_key_hash:
         raise click.ClickException(f"{unit_code} already has a key; use 'api-key rotate'")
-    click.echo(issue_api_key(unit))
+    click.echo(issue_unit_key(unit))
     click.echo("Store this key now: it is not shown again.", err=True)
 
 
@@ -116,16 +116,16 @@ def api_key_issue(unit_code: str) -> None:
 @click.option("--unit", "unit_code", required=True)
 def api_key_rotate(unit_code: str) -> None:
     """Replace the key; the old one stops working at once."""
-    from survey_app.receipts import issue_api_key
+    from survey_app.services.credentials import issue_unit_key
 
-    click.echo(issue_api_key(_unit(unit_code)))
+    click.echo(issue_unit_key(_unit(unit_code)))
     click.echo("The previous key no longer works. Store this one now.", err=True)
 
 
 @api_key.command("revoke")
 @click.option("--unit", "unit_code", required=True)
 def api_key_revoke(unit_code: str) -> None:
-    from survey_app.receipts import revoke_api_key
+    from survey_app.services.credentials import revoke_unit_key
 
-    revoke_api_key(_unit(unit_code))
+    revoke_unit_key(_unit(unit_code))
     click.echo(f"{unit_code}: API key revoked")

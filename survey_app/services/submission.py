@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from instruments import Instrument, Question
 from survey_app.extensions import db
 from survey_app.models import Answer, Comment, Counter, Field, Response, Unit
-from survey_app.tokens import (
+from survey_app.services.survey_tokens import (
     DossierClaim,
     TokenExpired,
     TokenInvalid,

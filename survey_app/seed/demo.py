@@ -34,7 +34,7 @@ from survey_app.models import (
     Unit,
     User,
 )
-from survey_app.reference_data import sync_reference_data
+from survey_app.seed.reference import sync_reference_data
 
 ROOT = ("H-XH", "UBND huyện Xuân Hòa", "Xuan Hoa District People's Committee", "huyen", "huyen")
 COMMUNES = [

@@ -1,41 +1,17 @@
-"""Per-user read-only API tokens: only the SHA-256 (hex) is stored in User.api_token_hash.
-
-The admin area issues tokens on a user's page; `flask --app survey_app user-token issue
-USERNAME` does the same from a shell (shown once; issuing again replaces the old token).
-"""
+"""`flask --app survey_app user-token issue|revoke USERNAME`: a staff user's read-only API
+token from a shell (the admin area does the same on the user's page). Shown once."""
 
 from __future__ import annotations
-
-import hashlib
-import secrets
 
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
-from survey_app.audit import record
 from survey_app.extensions import db
 from survey_app.models import User
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def user_for_token(token: str | None) -> User | None:
-    """The active user holding `token`, or None (no token, unknown token, disabled user)."""
-    if not token or len(token) > 200:
-        return None
-    user = db.session.scalar(sa.select(User).filter_by(api_token_hash=token_hash(token)))
-    return user if user is not None and user.active else None
-
-
-def issue_token(user: User) -> str:
-    token = secrets.token_urlsafe(32)
-    user.api_token_hash = token_hash(token)
-    return token
-
+from survey_app.services.audit import record
+from survey_app.services.credentials import issue_user_token
 
 user_token = AppGroup("user-token", help="Issue or revoke a staff user's read-only API token.")
 
@@ -53,7 +29,7 @@ def issue(username: str) -> None:
     """Print a new token for USERNAME (replaces any previous one)."""
     user = _user(username)
     replaced = user.api_token_hash is not None
-    token = issue_token(user)
+    token = issue_user_token(user)
     record("user.api_token_issue", "user", user.id, user=None, username=username,
            replaced=replaced, via="cli")
     db.session.commit()

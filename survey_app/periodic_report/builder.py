@@ -17,8 +17,8 @@ from fpdf.fonts import FontFace
 
 from analysis.figures import forest_plot, heatmap, trend_plot
 from analysis.figures.style import percent
-from survey_app.posters import font_dir
 from survey_app.reporting.dashboard import Dashboard
+from survey_app.services.posters import font_dir
 
 STATUS_WORDS = {"met": "Đạt chỉ tiêu", "below": "Chưa đạt chỉ tiêu",
                 "inconclusive": "Chưa đủ căn cứ", "none": "Chưa có chỉ tiêu"}

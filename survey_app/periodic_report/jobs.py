@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from survey_app.scoping import visible_unit_ids
+from survey_app.services.scoping import visible_unit_ids
 
 READY_SECONDS = 3600  # a built report is served for an hour, then rebuilt with new responses
 LOCK_STALE_SECONDS = 900

@@ -1,23 +1,17 @@
-"""Receipt links for one dossier, asked for by the one-stop software, and the unit API keys.
-
-A unit's API key is shown once when issued; only its SHA-256 is stored
-(Unit.api_key_hash), so a database leak does not leak working keys.
-"""
+"""Receipt links for one dossier, asked for by the one-stop software with its unit API key
+(survey_app.services.credentials)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from survey_app.extensions import db
 from survey_app.models import Counter, Unit
-from survey_app.qr import receipt_url
-from survey_app.submission import active_field
-from survey_app.tokens import issue_receipt_token, receipt_link_seconds
+from survey_app.services.qr import receipt_url
+from survey_app.services.submission import active_field
+from survey_app.services.survey_tokens import issue_receipt_token, receipt_link_seconds
 
-KEY_PREFIX = "sipas_"
 MAX_DOSSIER_CODE = 64
 MAX_PROCEDURE_CODE = 40
 
@@ -37,30 +31,6 @@ class ReceiptLink:
     token: str
     expires_at: datetime
     counter: Counter
-
-
-def hash_api_key(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-def issue_api_key(unit: Unit) -> str:
-    """A new key for the unit, replacing any previous one (rotation); returns it once."""
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
-    unit.api_key_hash = hash_api_key(key)
-    db.session.commit()
-    return key
-
-
-def revoke_api_key(unit: Unit) -> None:
-    unit.api_key_hash = None
-    db.session.commit()
-
-
-def unit_for_api_key(key: str | None) -> Unit | None:
-    if not key or not key.startswith(KEY_PREFIX) or len(key) > 200:
-        return None
-    unit = db.session.scalar(db.select(Unit).filter_by(api_key_hash=hash_api_key(key)))
-    return unit if unit is not None and unit.active else None
 
 
 def _clean(value: object, field: str, limit: int, required: bool) -> str | None:

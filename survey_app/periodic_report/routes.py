@@ -1,7 +1,7 @@
 """GET /bao-cao: the periodic report for the dashboard's query (same scope rules, audited).
 
 Small scopes are built in the request; large ones (more than SYNC_MAX_RESPONSES valid
-responses) in the background (survey_app.report.jobs): the page refreshes itself every
+responses) in the background (survey_app.periodic_report.jobs): the page refreshes itself every
 few seconds (meta refresh, no script) until the file is ready, then redirects to it.
 """
 
@@ -13,15 +13,15 @@ import sqlalchemy as sa
 from flask import Response, current_app, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
-from survey_app.audit import record
 from survey_app.auth.decorators import role_required
 from survey_app.extensions import db
 from survey_app.models import Field, Unit, User
 from survey_app.models import Response as SurveyResponse
-from survey_app.report import bp, jobs
-from survey_app.report.builder import ReportMeta, build_pdf
+from survey_app.periodic_report import bp, jobs
+from survey_app.periodic_report.builder import ReportMeta, build_pdf
 from survey_app.reporting.dashboard import build_dashboard, report_scope
 from survey_app.reporting.indices import VIETNAM, response_filters
+from survey_app.services.audit import record
 from survey_app.staff.queries import parse_query, period_name, query_args
 from survey_app.staff.routes import STAFF
 
@@ -60,7 +60,7 @@ def report():
     query = parse_query(current_user)
     key = jobs.report_key(current_user, query)
     if jobs.state(key) == "ready":
-        return redirect(url_for("report.download", **query_args(query)))
+        return redirect(url_for("periodic_report.download", **query_args(query)))
     scope_responses = _responses_in_scope(query)
     if scope_responses <= current_app.config.get("REPORT_SYNC_MAX_RESPONSES",
                                                  SYNC_MAX_RESPONSES):
@@ -73,7 +73,7 @@ def report():
         return response
     if jobs.state(key) in ("missing", "failed"):
         jobs.start(current_app._get_current_object(), key, _builder(current_user, query))
-    return render_template("report/wait.html", state=jobs.state(key), args=query_args(query),
+    return render_template("periodic_report/wait.html", state=jobs.state(key), args=query_args(query),
                            period_name=period_name(query.period), responses=scope_responses)
 
 
@@ -88,7 +88,7 @@ def download():
     query = parse_query(current_user)
     key = jobs.report_key(current_user, query)  # from the session's scope, never from the URL
     if jobs.state(key) != "ready":
-        return redirect(url_for("report.report", **query_args(query)))
+        return redirect(url_for("periodic_report.report", **query_args(query)))
     record("export.report", "export", None, format="pdf", mode="background", **query_args(query))
     db.session.commit()
     response = send_file(jobs.pdf_path(key), mimetype="application/pdf", as_attachment=True,

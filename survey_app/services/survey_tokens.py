@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from survey_app.privacy import dossier_hash
+from survey_app.services.privacy import dossier_hash
 
 FORM_SALT = "sipas-form-token"
 RECEIPT_SALT = "sipas-receipt-link"

@@ -18,16 +18,17 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_data)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user)
-    from survey_app import cli_survey
+    from survey_app.cli import survey, users
 
-    cli_survey.init_app(app)
+    survey.init_app(app)
+    users.init_app(app)
 
 
 @click.command("init-data")
 @with_appcontext
 def init_data() -> None:
     """Load the shipped instruments, the default fields and the plan targets (idempotent)."""
-    from survey_app.reference_data import ReferenceDataError, sync_reference_data
+    from survey_app.seed.reference import ReferenceDataError, sync_reference_data
 
     try:
         counts = sync_reference_data()
@@ -42,7 +43,7 @@ def init_data() -> None:
               help="Address printed in the demo counter link.")
 def seed_demo_command(base_url: str) -> None:
     """Build the demo district with a few thousand responses (idempotent)."""
-    from survey_app.demo import demo_summary, seed_demo
+    from survey_app.seed.demo import demo_summary, seed_demo
 
     counts = seed_demo()
     total = db.session.scalar(db.select(db.func.count(Response.id)))
