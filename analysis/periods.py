@@ -26,15 +26,18 @@ states; the cumulative "9 tháng" report is ``Y-9M``.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["KINDS", "period_bounds", "period_label", "periods_of", "label_dates"]
+__all__ = ["KINDS", "FIRST_YEAR", "LAST_YEAR", "period_bounds", "period_label", "periods_of",
+           "label_dates", "previous_period", "checked_period", "recent_periods",
+           "default_period", "today"]
 
 KINDS = ("quarter", "half", "nine_months", "year", "month", "calendar_quarter",
          "calendar_year")
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a period may be asked for (as for targets)
 CUTOFF_DAY = 10  # a reporting period starts on the 10th and ends on the 9th
 # [0-9], not \d: \d also matches "٢٠٢٦", which int() reads as 2026 but which then travels
 # on as the label (into file names, HTTP headers, audit entries).
@@ -123,3 +126,56 @@ def label_dates(dates: pd.Series, kind: str) -> pd.Series:
     }[kind]
     out = (y + suffix).where(ts.notna() & suffix.notna())
     return out.astype(object).where(out.notna(), None).replace({np.nan: None})
+
+
+def previous_period(label: str) -> str | None:
+    """The same kind of period one step earlier (2026-Q1 → 2025-Q4, 2026-Y → 2025-Y,
+    calendar: 2026-M01 → 2025-M12, 2026-CQ1 → 2025-CQ4, 2026-CY → 2025-CY)."""
+    year, code = label.split("-", 1)
+    y = int(year)
+    if code.startswith("Q"):
+        q = int(code[1])
+        return f"{y}-Q{q - 1}" if q > 1 else f"{y - 1}-Q4"
+    if code.startswith("H"):
+        return f"{y}-H1" if code == "H2" else f"{y - 1}-H2"
+    if code in ("9M", "Y", "CY"):
+        return f"{y - 1}-{code}"
+    if code.startswith("CQ"):
+        q = int(code[2])
+        return f"{y}-CQ{q - 1}" if q > 1 else f"{y - 1}-CQ4"
+    if code.startswith("M"):
+        m = int(code[1:])
+        return f"{y}-M{m - 1:02d}" if m > 1 else f"{y - 1}-M12"
+    return None
+
+
+def checked_period(label: str) -> tuple[date, date]:
+    """First and last day of a period a user asked for (a query string, an import).
+
+    Raises ValueError for a bad label and for a year outside FIRST_YEAR–LAST_YEAR: the
+    dashboard looks a few periods back from the one asked for, and year 1 or 9999 made
+    those dates overflow (a 500), while no plan of the reform has such years."""
+    start, end = period_bounds(label)
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        raise ValueError(f"period {label!r} is outside {FIRST_YEAR}–{LAST_YEAR}")
+    return start, end
+
+
+def recent_periods(label: str, count: int) -> list[str]:
+    """The last ``count`` periods of the kind of ``label``, oldest first, ending with it."""
+    out = [label]
+    while len(out) < count and (prev := previous_period(out[-1])):
+        out.append(prev)
+    return out[::-1]
+
+
+def today() -> date:
+    """Today's date as the reports count it (UTC): what "the current period" means when a
+    query names none."""
+    return datetime.now(UTC).date()
+
+
+def default_period(on: date) -> str:
+    """The last complete reporting quarter on date ``on``."""
+    current = period_label(on, "quarter")
+    return previous_period(current) or current

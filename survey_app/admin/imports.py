@@ -20,11 +20,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from analysis.periods import period_bounds
+from analysis.periods import checked_period, period_bounds
 from survey_app.admin.upload_reader import SourceRow, TableError, read_table
 from survey_app.extensions import db
 from survey_app.models import UNIT_KINDS, UNIT_LEVELS, DossierVolume, Field, Unit
-from survey_app.reporting.dashboard import checked_period
 from survey_app.services.audit import record
 from survey_app.web.inputs import whole_number
 

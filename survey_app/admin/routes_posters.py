@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Response, abort, request
 
 from survey_app.admin import bp
-from survey_app.auth.decorators import role_required
 from survey_app.extensions import db
 from survey_app.models import Counter, Unit
 from survey_app.services.posters import SIZES, poster_filename, poster_pdf, unit_posters_zip
 from survey_app.services.qr import counter_url, qr_png, qr_svg
+from survey_app.web.roles import role_required
 
 
 def _counter(counter_id: int) -> Counter:

@@ -10,23 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import math
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app, g, request
 from flask_babel import gettext as _
 
 from analysis.methods import METHODS
+from analysis.periods import checked_period, default_period
+from analysis.periods import today as current_day
 from survey_app.api import bp
 from survey_app.api.openapi import LEVELS, PARAMETERS, document
 from survey_app.extensions import db, limiter
 from survey_app.models import Field, Unit
-from survey_app.reporting import ReportScope, compute_indices_sql
-from survey_app.reporting.dashboard import checked_period, default_period
+from survey_app.reporting import compute_indices_sql
+from survey_app.reporting.dashboard import report_scope
+from survey_app.reporting.query import DashboardQuery
 from survey_app.services.audit import record
 from survey_app.services.credentials import user_for_token
 from survey_app.services.privacy import client_key
-from survey_app.services.scoping import can_see_unit, restrict, subtree_ids
+from survey_app.services.scoping import can_see_unit
 from survey_app.web.errors import render_error
 
 BY_CHOICES = {"": (), "unit": ("unit",), "field": ("field",), "unit,field": ("unit", "field"),
@@ -55,7 +57,7 @@ def _params() -> dict:
     if unknown:
         raise ApiError(400, _("Tham số không được hỗ trợ: %(p)s. Các tham số hợp lệ: %(ok)s.",
                               p=", ".join(sorted(unknown))[:100], ok=", ".join(PARAMETERS)))
-    period = request.args.get("period", "").strip() or default_period(datetime.now(UTC).date())
+    period = request.args.get("period", "").strip() or default_period(current_day())
     try:
         start, end = checked_period(period)
     except ValueError:
@@ -108,9 +110,9 @@ def indices():
         unit, field = _unit_and_field(user)
     except ApiError as exc:
         return render_error(exc.status, exc.message)
-    scope = restrict(ReportScope(p["start"], p["end"],
-                                 unit_ids=tuple(sorted(subtree_ids([unit.id]))) if unit else None,
-                                 field_ids=(field.id,) if field else None), user)
+    query = DashboardQuery(p["period"], unit.id if unit else None, field.id if field else None,
+                           p["method"])
+    scope = report_scope(query, user)
     table = compute_indices_sql(scope, by=p["by"], method=p["method"])
     if p["level"] != "all":
         table = table[table["level"] == p["level"]]

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from flask import Response, abort, stream_with_context
 from flask_login import current_user
 
-from survey_app.auth.decorators import role_required
 from survey_app.exports import bp
 from survey_app.exports import responses as resp
 from survey_app.exports.index_rows import COLUMNS, PERCENT_COLUMNS, TABLES, all_rows, table_rows
@@ -24,11 +23,11 @@ from survey_app.exports.writers import csv_stream, file_chunks, xlsx_file
 from survey_app.extensions import db
 from survey_app.models import Comment, Field, Unit
 from survey_app.models import Response as SurveyResponse
-from survey_app.reporting.dashboard import report_scope
+from survey_app.reporting.dashboard import dashboard_for, report_scope
 from survey_app.reporting.indices import VIETNAM, response_filters
+from survey_app.reporting.query import parse_query, query_args
 from survey_app.services.audit import record
-from survey_app.staff.queries import parse_query, query_args
-from survey_app.staff.routes import STAFF, dashboard_for
+from survey_app.web.roles import STAFF, role_required
 
 CSV_TYPE = "text/csv"  # Flask adds "; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

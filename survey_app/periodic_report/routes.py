@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from flask import Response, current_app, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
-from survey_app.auth.decorators import role_required
 from survey_app.extensions import db
 from survey_app.models import Field, Unit, User
 from survey_app.models import Response as SurveyResponse
@@ -21,9 +20,10 @@ from survey_app.periodic_report import bp, jobs
 from survey_app.periodic_report.builder import ReportMeta, build_pdf
 from survey_app.reporting.dashboard import build_dashboard, report_scope
 from survey_app.reporting.indices import VIETNAM, response_filters
+from survey_app.reporting.periods import period_name
+from survey_app.reporting.query import parse_query, query_args
 from survey_app.services.audit import record
-from survey_app.staff.queries import parse_query, period_name, query_args
-from survey_app.staff.routes import STAFF
+from survey_app.web.roles import STAFF, role_required
 
 SYNC_MAX_RESPONSES = 20_000
 

@@ -11,19 +11,19 @@ kept a few minutes in memory so that a shared link cannot make the server recomp
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import abort, render_template
 
-from analysis.periods import period_bounds
+from analysis.periods import default_period, recent_periods
+from analysis.periods import today as current_day
 from survey_app.extensions import db, limiter
 from survey_app.models import Unit
 from survey_app.public import bp
-from survey_app.reporting import ReportScope, compute_indices_sql
-from survey_app.reporting.dashboard import default_period, recent_periods
-from survey_app.services.scoping import subtree_ids
-from survey_app.staff.queries import period_name
+from survey_app.reporting import compute_indices_sql
+from survey_app.reporting.dashboard import ANYONE, report_scope
+from survey_app.reporting.periods import period_name
+from survey_app.reporting.query import DashboardQuery
 
 CACHE_SECONDS = 300
 PERIODS_SHOWN = 4
@@ -31,8 +31,8 @@ _CACHE: dict = {}
 
 
 def _headline(unit_id: int, period: str) -> dict | None:
-    start, end = period_bounds(period)
-    table = compute_indices_sql(ReportScope(start, end, unit_ids=tuple(sorted(subtree_ids([unit_id])))))
+    # Published: anyone may read it, so the scope is the unit's subtree, whoever asks.
+    table = compute_indices_sql(report_scope(DashboardQuery(period, unit_id), ANYONE))
     overall = table[table["level"] == "overall"]
     if overall.empty:
         return None
@@ -43,7 +43,7 @@ def _headline(unit_id: int, period: str) -> dict | None:
 
 def published_results(unit: Unit, today=None) -> list[dict]:
     """Headline of the last PERIODS_SHOWN reporting quarters, newest first (None: no data)."""
-    last = default_period(today or datetime.now(UTC).date())
+    last = default_period(today or current_day())
     key = (unit.id, last)
     hit = _CACHE.get(key)
     if hit and time.monotonic() - hit[0] < CACHE_SECONDS:

@@ -8,15 +8,15 @@ a statistic of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+import time
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from analysis.change import design_difference
-from analysis.periods import period_bounds, period_label
+from analysis.periods import period_bounds, previous_period, recent_periods
 from analysis.ranking import rank_units
 from survey_app.extensions import db
 from survey_app.models import (
@@ -35,19 +35,11 @@ from survey_app.reporting.indices import (
     response_filters,
     tune_report_queries,
 )
+from survey_app.reporting.query import DashboardQuery
 from survey_app.reporting.targets import TargetBook, judge, judge_rows
 from survey_app.services.scoping import restrict, subtree_ids, visible_unit_ids
 
 MIN_CHANGE_RESPONDENTS = 10
-FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a period may be asked for (as for targets)
-
-
-@dataclass(frozen=True)
-class DashboardQuery:
-    period: str  # reporting period label, e.g. 2026-Q3, 2026-H1, 2026-9M, 2026-Y
-    unit_id: int | None = None  # a unit and the units below it; None = whole locality
-    field_id: int | None = None
-    method: str = "logit"
 
 
 @dataclass
@@ -69,52 +61,6 @@ class Dashboard:
     priority_note: str | None = None
 
 
-def previous_period(label: str) -> str | None:
-    """The same kind of period one step earlier (2026-Q1 → 2025-Q4, 2026-Y → 2025-Y,
-    calendar: 2026-M01 → 2025-M12, 2026-CQ1 → 2025-CQ4, 2026-CY → 2025-CY)."""
-    year, code = label.split("-", 1)
-    y = int(year)
-    if code.startswith("Q"):
-        q = int(code[1])
-        return f"{y}-Q{q - 1}" if q > 1 else f"{y - 1}-Q4"
-    if code.startswith("H"):
-        return f"{y}-H1" if code == "H2" else f"{y - 1}-H2"
-    if code in ("9M", "Y", "CY"):
-        return f"{y - 1}-{code}"
-    if code.startswith("CQ"):
-        q = int(code[2])
-        return f"{y}-CQ{q - 1}" if q > 1 else f"{y - 1}-CQ4"
-    if code.startswith("M"):
-        m = int(code[1:])
-        return f"{y}-M{m - 1:02d}" if m > 1 else f"{y - 1}-M12"
-    return None
-
-
-def checked_period(label: str) -> tuple[date, date]:
-    """First and last day of a period a user asked for (a query string, an import).
-
-    Raises ValueError for a bad label and for a year outside FIRST_YEAR–LAST_YEAR: the
-    dashboard looks a few periods back from the one asked for, and year 1 or 9999 made
-    those dates overflow (a 500), while no plan of the reform has such years."""
-    start, end = period_bounds(label)
-    if not FIRST_YEAR <= start.year <= LAST_YEAR:
-        raise ValueError(f"period {label!r} is outside {FIRST_YEAR}–{LAST_YEAR}")
-    return start, end
-
-
-def recent_periods(label: str, count: int) -> list[str]:
-    out = [label]
-    while len(out) < count and (prev := previous_period(out[-1])):
-        out.append(prev)
-    return out[::-1]
-
-
-def default_period(today: date) -> str:
-    """The last complete reporting quarter."""
-    current = period_label(today, "quarter")
-    return previous_period(current) or current
-
-
 def _overall(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["level"] == "overall"].reset_index(drop=True)
 
@@ -132,18 +78,38 @@ def _headline(table: pd.DataFrame, target) -> dict | None:
     return out
 
 
+class _Anyone:
+    """The reader of figures meant for everyone: a unit's published results page and the
+    locality's headline a unit reviewer sees for comparison. Its scope is the query's,
+    never narrowed to a user's units; only those two callers pass it."""
+
+    def __repr__(self) -> str:
+        return "ANYONE"
+
+
+ANYONE = _Anyone()
+
+
 def report_scope(query: DashboardQuery, user) -> ReportScope:
     """The rows a query covers for this user: period, unit subtree, field, then narrowed
-    to the user's own units. The page, the exports and the PDF all count from this."""
+    to the user's own units (survey_app.services.scoping.restrict). The page, the exports,
+    the PDF, the API and the public results page all count from this, and nothing else
+    builds a ReportScope."""
     start, end = period_bounds(query.period)
     unit_ids = tuple(sorted(subtree_ids([query.unit_id]))) if query.unit_id else None
     field_ids = (query.field_id,) if query.field_id else None
-    return restrict(ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids), user)
+    scope = ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids)
+    return scope if user is ANYONE else restrict(scope, user)
+
+
+def in_period(scope: ReportScope, label: str) -> ReportScope:
+    """The same units and fields over another period (the trend, the previous period)."""
+    start, end = period_bounds(label)
+    return replace(scope, start=start, end=end)
 
 
 def build_dashboard(user, query: DashboardQuery) -> Dashboard:
     scope = report_scope(query, user)
-    start, end, field_ids = scope.start, scope.end, scope.field_ids
     year = int(query.period[:4])
     book = TargetBook(year)
     units = {u.id: u for u in db.session.scalars(sa.select(Unit))}
@@ -158,15 +124,15 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
     headline = _headline(whole, headline_target)
     locality = None
     if visible_unit_ids(user) is not None:  # a unit user also sees the locality's headline
-        locality = _headline(compute_indices_sql(ReportScope(start, end, field_ids=field_ids),
-                                                 method=query.method), headline_target)
+        whole_locality = report_scope(replace(query, unit_id=None), ANYONE)
+        locality = _headline(compute_indices_sql(whole_locality, method=query.method),
+                             headline_target)
 
     prev = previous_period(query.period)
     known = {query.period: whole}
     if prev:
         prev_whole, prev_by_unit = compute_indices_sql_many(
-            ReportScope(*period_bounds(prev), scope.unit_ids, scope.field_ids),
-            [(), ("unit",)], method=query.method)
+            in_period(scope, prev), [(), ("unit",)], method=query.method)
         known[prev] = prev_whole
     else:
         prev_by_unit = by_unit.iloc[0:0]
@@ -183,6 +149,24 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
         volumes=_volumes(scope, headline), comments=_comments(scope, units, fields),
         element_names=_element_names(), priority=priority, priority_note=priority_note,
     )
+
+
+CACHE_SECONDS = 60
+_CACHE: dict = {}
+
+
+def dashboard_for(user, query: DashboardQuery) -> Dashboard:
+    """build_dashboard, kept a minute per user and query: the page, its figures, its
+    exports ask for the same numbers one after the other."""
+    key = (user.id, user.role, user.unit_id, query)
+    hit = _CACHE.get(key)
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    if len(_CACHE) > 256:
+        _CACHE.clear()
+    data = build_dashboard(user, query)
+    _CACHE[key] = (time.monotonic(), data)
+    return data
 
 
 def _unit_table(by_unit, prev_by_unit, units, book, overall_target) -> pd.DataFrame:
@@ -234,9 +218,7 @@ def _trend(scope: ReportScope, query: DashboardQuery, known: dict[str, pd.DataFr
     for label in recent_periods(query.period, count):
         table = known.get(label)
         if table is None:
-            s, e = period_bounds(label)
-            table = compute_indices_sql(ReportScope(s, e, scope.unit_ids, scope.field_ids),
-                                        method=query.method)
+            table = compute_indices_sql(in_period(scope, label), method=query.method)
         overall = _overall(table)
         if not overall.empty:
             rows.append({"period": label, **overall.iloc[0][

@@ -3,37 +3,20 @@
 from __future__ import annotations
 
 import io
-import time
 
 import sqlalchemy as sa
 from flask import abort, render_template, request, send_file
 from flask_login import current_user
 
 from analysis.figures import forest_plot, heatmap, priority_matrix, trend_plot
-from survey_app.auth.decorators import role_required
 from survey_app.extensions import db
 from survey_app.models import Field
-from survey_app.reporting.dashboard import build_dashboard
+from survey_app.reporting.dashboard import dashboard_for
+from survey_app.reporting.periods import period_choices, period_name
+from survey_app.reporting.query import parse_query, query_args
 from survey_app.services.scoping import visible_units_query
 from survey_app.staff import bp
-from survey_app.staff.queries import parse_query, period_choices, period_name, query_args
-
-STAFF = ("admin", "analyst", "unit")
-_CACHE: dict = {}
-CACHE_SECONDS = 60
-
-
-def dashboard_for(user, query):
-    """The page and its three figures ask for the same numbers: compute them once a minute."""
-    key = (user.id, user.role, user.unit_id, query)
-    hit = _CACHE.get(key)
-    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    if len(_CACHE) > 256:
-        _CACHE.clear()
-    data = build_dashboard(user, query)
-    _CACHE[key] = (time.monotonic(), data)
-    return data
+from survey_app.web.roles import STAFF, role_required
 
 
 @bp.get("")

@@ -7,12 +7,11 @@ from datetime import date
 import sqlalchemy as sa
 
 from analysis.figures.style import percent
-from analysis.periods import period_bounds
+from analysis.periods import default_period, period_bounds
 from survey_app.extensions import db
 from survey_app.models import AuditLog, Comment, Unit
 from survey_app.public import results
 from survey_app.reporting import ReportScope, compute_indices_sql
-from survey_app.reporting.dashboard import default_period
 from survey_app.services.scoping import subtree_ids
 
 

@@ -63,7 +63,7 @@ def test_pdf_numbers_are_the_engines(demo_app, tmp_path):
     assert "Chưa đạt chỉ tiêu" in text and "Chưa đủ căn cứ" in text
     # The priorities are the dashboard's own table (analysis.priority), first row first.
     from survey_app.reporting.dashboard import build_dashboard
-    from survey_app.staff.queries import parse_query
+    from survey_app.reporting.query import parse_query
     with demo_app.test_request_context(f"/bang-dieu-khien?ky={PERIOD}"):
         from survey_app.models import User
         analyst = db.session.scalar(sa.select(User).filter_by(username="phantich"))

@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from analysis.figures.style import percent
+from analysis.periods import default_period, previous_period, recent_periods
 from survey_app.extensions import db
 from survey_app.models import Unit
 from survey_app.reporting import ReportScope, compute_indices_sql
-from survey_app.reporting.dashboard import default_period, previous_period, recent_periods
 from tests.conftest import StaffAuth
 
 

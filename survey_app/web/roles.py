@@ -1,4 +1,5 @@
-"""`role_required`: the one check of a logged-in user's role, used by every staff view."""
+"""`role_required`: the one check of a logged-in user's role, used by every staff view of
+every blueprint (staff, admin, exports, periodic_report), so it lives outside them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from flask import abort, current_app
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable)
+
+STAFF = ("admin", "analyst", "unit")  # who may read the dashboard, its exports and reports
 
 
 def role_required(*roles: str) -> Callable[[F], F]:

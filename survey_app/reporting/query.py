@@ -1,0 +1,79 @@
+"""A staff query: the query string of the dashboard, its exports and the PDF report
+(`ky`, `don_vi`, `linh_vuc`, `pp`) parsed into a DashboardQuery the user may ask for.
+
+Bad values give a 400 with a message in the user's language; a unit the user may not see
+gives a 404, exactly like a unit that does not exist (no leak of other units' existence).
+`report_scope()` (survey_app.reporting.dashboard) then turns the query into the rows it
+covers for that user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
+
+from analysis.methods import METHODS
+from analysis.periods import checked_period, default_period
+from analysis.periods import today as current_day
+from survey_app.extensions import db
+from survey_app.models import Field, Unit
+from survey_app.services.scoping import can_see_unit, visible_unit_ids
+from survey_app.web.inputs import whole_number
+
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    period: str  # reporting period label, e.g. 2026-Q3, 2026-H1, 2026-9M, 2026-Y
+    unit_id: int | None = None  # a unit and the units below it; None = whole locality
+    field_id: int | None = None
+    method: str = "logit"
+
+
+class QueryError(BadRequest):
+    show_detail = True
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    value = whole_number(raw)
+    if value is None:
+        raise QueryError(_("Giá trị %(name)s không hợp lệ.", name=name))
+    return value
+
+
+def parse_query(user) -> DashboardQuery:
+    period = request.args.get("ky", "").strip() or default_period(current_day())
+    try:
+        checked_period(period)
+    except ValueError:
+        raise QueryError(_("Kỳ báo cáo không hợp lệ: %(p)s", p=period[:20])) from None
+    unit_id = _int_arg("don_vi")
+    if unit_id is not None and (db.session.get(Unit, unit_id) is None
+                                or not can_see_unit(user, unit_id)):
+        abort(404)
+    if unit_id is None and visible_unit_ids(user) is not None:
+        unit_id = user.unit_id  # a unit user's default scope is its own subtree
+    field_id = _int_arg("linh_vuc")
+    if field_id is not None and db.session.get(Field, field_id) is None:
+        raise QueryError(_("Lĩnh vực không tồn tại."))
+    method = request.args.get("pp", "logit")
+    if method not in METHODS:
+        raise QueryError(_("Phương pháp tính khoảng tin cậy không hợp lệ."))
+    return DashboardQuery(period, unit_id, field_id, method)
+
+
+def query_args(query: DashboardQuery) -> dict:
+    args = {"ky": query.period}
+    if query.unit_id:
+        args["don_vi"] = query.unit_id
+    if query.field_id:
+        args["linh_vuc"] = query.field_id
+    if query.method != "logit":
+        args["pp"] = query.method
+    return args
+
