@@ -28,6 +28,7 @@ from analysis.planning import plan_sample, read_volumes, response_rates
 from analysis.priority import priority_table, read_expectations, read_overall, split_overall
 from analysis.ranking import rank_units
 from analysis.reliability import reliability_table
+from analysis.status import NO_TARGET
 from analysis.targets import apply_targets, read_targets
 
 __all__ = ["add_insight_commands", "main"]
@@ -122,7 +123,7 @@ def run_below(args: argparse.Namespace) -> None:
     res = _indices(args, df, by)
     targets = _guard(args.targets, read_targets)
     res = apply_targets(res, targets, level=args.level)
-    res = res[res["status"] != "no target"]
+    res = res[res["status"] != NO_TARGET]
     if args.index_level != "all":
         res = res[res["level"] == args.index_level]
     _write(flag_below_target(res, method=args.adjust, alpha=args.alpha, level=args.level),

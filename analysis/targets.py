@@ -18,6 +18,7 @@ from scipy import special, stats
 
 from analysis.answers import InputError, read_small_csv
 from analysis.methods import ZERO_TOL
+from analysis.status import BELOW, INCONCLUSIVE, MET, NO_TARGET
 
 __all__ = [
     "target_status",
@@ -34,7 +35,7 @@ __all__ = [
 def target_status(ci_low: np.ndarray, ci_high: np.ndarray, target: np.ndarray) -> np.ndarray:
     """``met`` if ci_low ≥ target, ``below`` if ci_high < target, else ``inconclusive``."""
     ci_low, ci_high, target = (np.asarray(a, dtype=float) for a in (ci_low, ci_high, target))
-    return np.select([ci_low >= target, ci_high < target], ["met", "below"], "inconclusive")
+    return np.select([ci_low >= target, ci_high < target], [MET, BELOW], INCONCLUSIVE)
 
 
 def _exact_upper_tail(x: np.ndarray, n: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -206,7 +207,7 @@ def apply_targets(results: pd.DataFrame, targets: pd.DataFrame, level: float = 0
     """Add ``target, status, p_value, n_needed`` to an index table. The most specific
     target applies: same field and index, then same field any index, then any field
     same index, then any field any index. Without a ``field`` column only any-field
-    targets apply. Rows without a target get status ``no target``."""
+    targets apply. Rows without a target get status ``no_target`` (analysis.status)."""
     out = results.copy()
     field = out["field"].astype(str) if "field" in out.columns else pd.Series("", index=out.index)
     index = out["index"].astype(str)
@@ -222,7 +223,7 @@ def apply_targets(results: pd.DataFrame, targets: pd.DataFrame, level: float = 0
     has = np.isfinite(t)
     out["target"] = t
     status = target_status(out["ci_low"], out["ci_high"], t).astype(object)
-    status[~has] = "no target"
+    status[~has] = NO_TARGET
     out["status"] = status
     out["p_value"] = target_p_value(out["estimate"], out["se"], out["df"], t, out["method"],
                                     out["n_answers"], out["n_respondents"], level)

@@ -18,6 +18,7 @@ from analysis.figures.style import (
     text,
     wrap,
 )
+from analysis.status import NO_TARGET, STATUSES, status_labels
 from analysis.targets import target_status
 
 __all__ = ["forest_plot"]
@@ -26,18 +27,21 @@ __all__ = ["forest_plot"]
 def forest_plot(table: pd.DataFrame, label: str = "unit", target: float | None = None,
                 title: str | None = None, locale: str = "vi", level: float = 0.95,
                 estimate: str = "estimate", low: str = "ci_low", high: str = "ci_high",
-                show_values: bool = True) -> Figure:
+                show_values: bool = True, labels: dict[str, str] | None = None) -> Figure:
     """One row per unit (``label``), sorted by ``estimate`` (best on top), with its
     interval. Status comes from the table's ``status`` column, else from ``target``
     (met if low ≥ target, below if high < target). Works on the engine's index rows
-    or on :func:`analysis.ranking.rank_units` (``estimate="shrunken"`` etc.)."""
+    or on :func:`analysis.ranking.rank_units` (``estimate="shrunken"`` etc.). The legend
+    names each status with ``labels`` (code → words), by default
+    :data:`analysis.status.STATUS_LABELS` in ``locale``: the words of the tables."""
+    labels = {**status_labels(locale), **(labels or {})}
     d = table.sort_values(estimate, ascending=True, kind="stable").reset_index(drop=True)
     if "status" in d and d["status"].notna().all():
         status = d["status"].astype(str).to_numpy()
     elif target is not None:
         status = target_status(d[low], d[high], np.full(len(d), target))
     else:
-        status = np.full(len(d), "no target")
+        status = np.full(len(d), NO_TARGET)
     y = np.arange(len(d))
     with style():
         fig = new_figure(7.2, 1.2 + 0.36 * len(d))
@@ -70,8 +74,8 @@ def forest_plot(table: pd.DataFrame, label: str = "unit", target: float | None =
         ax.set_xlabel(text("index_axis", locale, level=percent(level, locale, 0)))
         ax.set_title(title or text("forest_title", locale), loc="left")
         handles = [Line2D([], [], color=STATUS_COLOURS[s], marker=STATUS_MARKERS[s],
-                          linestyle="-", label=text(s, locale))
-                   for s in ("met", "inconclusive", "below", "no target") if s in status]
+                          linestyle="-", label=labels[s])
+                   for s in STATUSES if s in status]
         if target is not None:
             ax.axvline(target, color="#000000", linestyle="--", linewidth=1)
             handles.append(Line2D([], [], color="#000000", linestyle="--",

@@ -23,6 +23,9 @@ from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from analysis.formatting import percent
+from analysis.status import BELOW, INCONCLUSIVE, MET, NO_TARGET
+
 __all__ = ["FONT_PATH", "OKABE_ITO", "STATUS_COLOURS", "STATUS_MARKERS", "LOCALES", "text",
            "percent", "percent_axis", "percent_formatter", "wrap", "style", "new_figure", "save_figure"]
 
@@ -31,9 +34,10 @@ FONT_NAME = "DejaVu Sans"
 OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
              "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
              "purple": "#CC79A7", "grey": "#8C8C8C"}
-STATUS_COLOURS = {"met": OKABE_ITO["green"], "below": OKABE_ITO["vermillion"],
-                  "inconclusive": OKABE_ITO["grey"], "no target": OKABE_ITO["blue"]}
-STATUS_MARKERS = {"met": "o", "below": "s", "inconclusive": "D", "no target": "o"}
+# One entry per code of analysis.status; the words are analysis.status.STATUS_LABELS.
+STATUS_COLOURS = {MET: OKABE_ITO["green"], BELOW: OKABE_ITO["vermillion"],
+                  INCONCLUSIVE: OKABE_ITO["grey"], NO_TARGET: OKABE_ITO["blue"]}
+STATUS_MARKERS = {MET: "o", BELOW: "s", INCONCLUSIVE: "D", NO_TARGET: "o"}
 #: Answer categories 1–5 then "not applicable": diverging, colour-blind safe.
 ANSWER_COLOURS = ["#D55E00", "#E69F00", "#C8C8C8", "#56B4E9", "#0072B2", "#F2F2F2"]
 
@@ -41,8 +45,7 @@ LOCALES: dict[str, dict[str, str]] = {
     "vi": {
         "forest_title": "Chỉ số hài lòng theo đơn vị",
         "index_axis": "Tỷ lệ hài lòng (khoảng tin cậy {level})",
-        "met": "Đạt mục tiêu", "below": "Dưới mục tiêu", "inconclusive": "Chưa đủ bằng chứng",
-        "no target": "Chưa có mục tiêu", "target": "Mục tiêu {value}", "unit": "Đơn vị",
+        "target": "Chỉ tiêu {value}", "unit": "Đơn vị",
         "heat_title": "Chỉ số hài lòng theo đơn vị và yếu tố", "element": "Yếu tố",
         "few": "ít hơn {n} người trả lời", "trend_title": "Xu hướng chỉ số hài lòng",
         "period": "Kỳ báo cáo", "index": "Tỷ lệ hài lòng",
@@ -59,8 +62,7 @@ LOCALES: dict[str, dict[str, str]] = {
     "en": {
         "forest_title": "Satisfaction index by unit",
         "index_axis": "Share satisfied ({level} confidence interval)",
-        "met": "Target met", "below": "Below target", "inconclusive": "Not yet conclusive",
-        "no target": "No target", "target": "Target {value}", "unit": "Unit",
+        "target": "Target {value}", "unit": "Unit",
         "heat_title": "Satisfaction index by unit and element", "element": "Element",
         "few": "fewer than {n} respondents", "trend_title": "Satisfaction index over time",
         "period": "Reporting period", "index": "Share satisfied",
@@ -82,14 +84,6 @@ def text(key: str, locale: str = "vi", **fmt: object) -> str:
     if locale not in LOCALES:
         raise ValueError(f"locale must be one of {tuple(LOCALES)}, got {locale!r}")
     return unicodedata.normalize("NFC", LOCALES[locale][key].format(**fmt))
-
-
-def percent(x: float, locale: str = "vi", decimals: int = 1) -> str:
-    """0.925 → "92,5%" (vi, decimal comma) or "92.5%" (en); NaN → "–"."""
-    if x != x:  # NaN
-        return "–"
-    s = f"{100 * x:.{decimals}f}%"
-    return s.replace(".", ",") if locale == "vi" else s
 
 
 def percent_formatter(locale: str = "vi", decimals: int = 0) -> FuncFormatter:

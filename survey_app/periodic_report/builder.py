@@ -16,13 +16,12 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from analysis.figures import forest_plot, heatmap, trend_plot
-from analysis.figures.style import percent
+from analysis.formatting import number, percent
+from analysis.status import status_label
 from survey_app.reporting.dashboard import Dashboard
 from survey_app.services.posters import font_dir
 
-STATUS_WORDS = {"met": "Đạt chỉ tiêu", "below": "Chưa đạt chỉ tiêu",
-                "inconclusive": "Chưa đủ căn cứ", "none": "Chưa có chỉ tiêu"}
-MIN_RANKED = 30
+LOCALE = "vi"  # the report goes to Nội vụ in Vietnamese
 INK, MUTED, HEAD = (20, 20, 20), (90, 90, 90), (230, 234, 242)
 
 
@@ -39,11 +38,15 @@ class ReportMeta:
 
 
 def _num(value) -> str:
-    return "–" if value is None or value != value else f"{int(value):,}".replace(",", ".")
+    return number(value, LOCALE)
 
 
 def _pct(value) -> str:
-    return "–" if value is None or value != value else percent(float(value))
+    return percent(value, LOCALE)
+
+
+def _status(code) -> str:
+    return status_label(code, LOCALE)
 
 
 class ReportPDF(FPDF):
@@ -172,7 +175,7 @@ def _headline(pdf: ReportPDF, d: Dashboard) -> None:
     if h.get("target"):
         text += (f" Chỉ tiêu: ≥ {percent(h['target'], decimals=0)} "
                  f"({h.get('target_source') or 'kế hoạch CCHC'}, năm {h.get('target_year')}). "
-                 f"Đánh giá: {STATUS_WORDS.get(h['status'], h['status'])}.")
+                 f"Đánh giá: {_status(h['status'])}.")
         if h["status"] == "inconclusive" and h.get("n_needed"):
             text += f" Cần khoảng {_num(h['n_needed'])} phiếu để kết luận."
     pdf.para(text, style="B")
@@ -193,10 +196,11 @@ def _units(pdf: ReportPDF, d: Dashboard) -> None:
     for r in d.units.itertuples():
         rank = f"{int(r.rank)}" if r.rankable else "–"
         rows.append([r.unit, _pct(r.estimate), f"{_pct(r.ci_low)}–{_pct(r.ci_high)}",
-                     _num(r.n_respondents), rank, STATUS_WORDS.get(r.status, r.status)])
+                     _num(r.n_respondents), rank, _status(r.status)])
     pdf.table(["Đơn vị", "Chỉ số", "KTC 95%", "Số phiếu", "Hạng", "So với chỉ tiêu"], rows,
               (58, 18, 32, 17, 13, 37))
-    pdf.para(f"Hạng xếp theo ước lượng hiệu chỉnh (Bayes thực nghiệm); đơn vị dưới {MIN_RANKED} "
+    pdf.para("Hạng xếp theo ước lượng hiệu chỉnh (Bayes thực nghiệm); đơn vị dưới "
+             f"{d.thresholds.ranked} "
              "phiếu không xếp hạng.", size=8.5, style="I")
 
 
@@ -208,7 +212,7 @@ def _fields(pdf: ReportPDF, d: Dashboard) -> None:
     rows = [[r.field, _pct(r.estimate), f"{_pct(r.ci_low)}–{_pct(r.ci_high)}",
              _num(r.n_respondents),
              (f"≥ {percent(r.target, decimals=0)}" if r.target == r.target and r.target else "–"),
-             STATUS_WORDS.get(r.status, r.status)] for r in d.fields.itertuples()]
+             _status(r.status)] for r in d.fields.itertuples()]
     pdf.table(["Lĩnh vực", "Chỉ số", "KTC 95%", "Số phiếu", "Chỉ tiêu", "Đánh giá"], rows,
               (55, 18, 32, 17, 16, 37))
 
@@ -219,13 +223,14 @@ def _figures(pdf: ReportPDF, d: Dashboard) -> None:
     target = d.headline["target"] if d.headline else None
     figures = []
     if not d.units.empty:
-        figures.append(forest_plot(d.units, label="unit", target=target,
+        figures.append(forest_plot(d.units, label="unit", target=target, locale=LOCALE,
                                    title="Hình 1. Chỉ số hài lòng theo đơn vị"))
     if not d.heatmap.empty:
-        figures.append(heatmap(d.heatmap, row="unit", names=d.element_names,
+        figures.append(heatmap(d.heatmap, row="unit", names=d.element_names, locale=LOCALE,
+                               min_respondents=d.thresholds.ranked,
                                title="Hình 2. Chỉ số theo đơn vị và yếu tố"))
     if not d.trend.empty:
-        figures.append(trend_plot(d.trend, group=None, target=target,
+        figures.append(trend_plot(d.trend, group=None, target=target, locale=LOCALE,
                                   title="Hình 3. Chỉ số hài lòng chung qua các kỳ"))
     if not figures:
         pdf.para("Chưa có số liệu để vẽ biểu đồ.")
@@ -258,7 +263,8 @@ def _priorities(pdf: ReportPDF, d: Dashboard) -> None:
         return
     why = ("phạm vi quá lớn để tính trực tiếp; hãy lập báo cáo cho một đơn vị hoặc lĩnh vực"
            if d.priority_note == "too_many" else
-           "chưa đủ phiếu (cần ít nhất 50 phiếu có câu hỏi hài lòng chung)")
+           f"chưa đủ phiếu (cần ít nhất {d.thresholds.priority} phiếu có câu hỏi hài lòng "
+           "chung)")
     worst = d.elements.sort_values("estimate").head(3)
     lines = [f"{i}. {d.element_names.get(r.index, r.index)}: {_pct(r.estimate)} "
              f"(không hài lòng {_pct(1 - r.estimate)})"
@@ -269,10 +275,11 @@ def _priorities(pdf: ReportPDF, d: Dashboard) -> None:
 
 def _sample(pdf: ReportPDF, d: Dashboard) -> None:
     pdf.heading("VIII. CỠ MẪU VÀ LƯU Ý")
-    small = d.units[d.units["n_respondents"] < MIN_RANKED] if not d.units.empty else pd.DataFrame()
+    few = d.thresholds.ranked
+    small = d.units[d.units["n_respondents"] < few] if not d.units.empty else pd.DataFrame()
     notes = [f"Tổng số phiếu hợp lệ: {_num(d.volumes['responses'])}."]
     if not small.empty:
-        notes.append(f"{len(small)} đơn vị có dưới {MIN_RANKED} phiếu ("
+        notes.append(f"{len(small)} đơn vị có dưới {few} phiếu ("
                      + ", ".join(small["unit"].head(8)) + ("…" if len(small) > 8 else "")
                      + "): khoảng tin cậy rộng, không xếp hạng; nên tăng số phiếu ở kỳ sau.")
     notes += ["Phiếu tự nguyện, không chọn mẫu ngẫu nhiên: người đánh giá có thể khác người "

@@ -39,7 +39,18 @@ from survey_app.reporting.query import DashboardQuery
 from survey_app.reporting.targets import TargetBook, judge, judge_rows
 from survey_app.services.scoping import restrict, subtree_ids, visible_unit_ids
 
-MIN_CHANGE_RESPONDENTS = 10
+MIN_CHANGE_RESPONDENTS = 10  # in each period, to call a unit's change significant
+RANKED_MIN_RESPONDENTS = 30  # to rank a unit (and not hatch its heatmap cells)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Respondent counts below which the dashboard makes no claim: the page, its figures
+    and the PDF read them here rather than writing the numbers into their text."""
+
+    change: int
+    ranked: int
+    priority: int
 
 
 @dataclass
@@ -59,6 +70,11 @@ class Dashboard:
     element_names: dict[str, str] = field(default_factory=dict)
     priority: pd.DataFrame | None = None  # None: scope too large or too small (see note)
     priority_note: str | None = None
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(change=MIN_CHANGE_RESPONDENTS, ranked=RANKED_MIN_RESPONDENTS,
+                          priority=PRIORITY_MIN_RESPONDENTS)
 
 
 def _overall(table: pd.DataFrame) -> pd.DataFrame:
@@ -174,7 +190,8 @@ def _unit_table(by_unit, prev_by_unit, units, book, overall_target) -> pd.DataFr
     if rows.empty:
         return rows.assign(unit="", code="")
     ranking = rank_units(rows.rename(columns={"unit_id": "unit"}), unit="unit",
-                         target=overall_target.value if overall_target else None, n_sim=2000)
+                         target=overall_target.value if overall_target else None, n_sim=2000,
+                         min_respondents=RANKED_MIN_RESPONDENTS)
     table = rows.merge(ranking[["unit", "shrunken", "shrunken_low", "shrunken_high", "rank",
                                 "rank_low", "rank_high", "rankable", "note"]]
                        .rename(columns={"unit": "unit_id"}), on="unit_id", how="left")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from analysis.status import NO_TARGET
 from analysis.targets import judge_targets
 from survey_app.extensions import db
 from survey_app.models import Target
@@ -70,14 +71,15 @@ class TargetBook:
 
 
 def judge(row, target: AppliedTarget | None) -> dict:
-    """Status of an engine row against a target: met / below / inconclusive / none."""
+    """Status of an engine row against a target: met / below / inconclusive / no_target
+    (analysis.status)."""
     return judge_rows(pd.DataFrame([row]), [target])[0]
 
 
 def judge_rows(rows: pd.DataFrame, targets: list[AppliedTarget | None]) -> list[dict]:
     """judge(row, target) for every row of an engine table, computed as arrays: a national
     dashboard judges 700 units, one scipy call each cost ≈ 2 s (bench/national_scale.py)."""
-    out: list[dict] = [{"target": None, "status": "none", "p_value": None, "n_needed": None}
+    out: list[dict] = [{"target": None, "status": NO_TARGET, "p_value": None, "n_needed": None}
                        for _ in targets]
     have = [i for i, t in enumerate(targets) if t is not None]
     if not have:

@@ -6,9 +6,11 @@ import io
 
 import sqlalchemy as sa
 from flask import abort, render_template, request, send_file
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from analysis.figures import forest_plot, heatmap, priority_matrix, trend_plot
+from analysis.status import status_labels
 from survey_app.extensions import db
 from survey_app.models import Field
 from survey_app.reporting.dashboard import dashboard_for
@@ -16,6 +18,7 @@ from survey_app.reporting.periods import period_choices, period_name
 from survey_app.reporting.query import parse_query, query_args
 from survey_app.services.scoping import visible_units_query
 from survey_app.staff import bp
+from survey_app.web.locale import current_locale
 from survey_app.web.roles import STAFF, role_required
 
 
@@ -44,18 +47,20 @@ def figure(kind: str):
     query = parse_query(current_user)
     data = dashboard_for(current_user, query)
     target = data.headline["target"] if data.headline else None
+    locale = current_locale()  # legends and numbers in the words of the page around them
     if kind == "don-vi" and not data.units.empty:
-        fig = forest_plot(data.units, label="unit", target=target,
-                          title="Chỉ số hài lòng theo đơn vị")
+        fig = forest_plot(data.units, label="unit", target=target, locale=locale,
+                          labels=status_labels(locale), title=_("Chỉ số hài lòng theo đơn vị"))
     elif kind == "yeu-to" and not data.heatmap.empty:
-        fig = heatmap(data.heatmap, row="unit", names=data.element_names,
-                      title="Chỉ số theo đơn vị và yếu tố")
+        fig = heatmap(data.heatmap, row="unit", names=data.element_names, locale=locale,
+                      min_respondents=data.thresholds.ranked,
+                      title=_("Chỉ số theo đơn vị và yếu tố"))
     elif kind == "uu-tien" and data.priority is not None and not data.priority.empty:
-        fig = priority_matrix(data.priority, names=data.element_names,
-                              title="Yếu tố cần ưu tiên cải thiện")
+        fig = priority_matrix(data.priority, names=data.element_names, locale=locale,
+                              title=_("Yếu tố cần ưu tiên cải thiện"))
     elif kind == "xu-huong" and not data.trend.empty:
-        fig = trend_plot(data.trend, group=None, target=target,
-                         title="Chỉ số hài lòng chung qua các kỳ")
+        fig = trend_plot(data.trend, group=None, target=target, locale=locale,
+                         title=_("Chỉ số hài lòng chung qua các kỳ"))
     else:
         abort(404)
     buf = io.BytesIO()

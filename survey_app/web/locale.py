@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 
+from analysis.formatting import number, percent, points
+from analysis.status import status_label
 from survey_app.extensions import babel
 
 
@@ -47,28 +49,28 @@ def init_app(app: Flask) -> None:
 
 
 def _pct(value, decimals: int = 1) -> str:
-    """0.925 → "92,5%" in Vietnamese (decimal comma), "92.5%" in English; missing → "–"."""
-    from analysis.figures.style import percent
-
-    if value is None:
-        return "–"
-    try:
-        return percent(float(value), current_locale(), decimals)
-    except (TypeError, ValueError):
-        return "–"
+    return percent(value, current_locale(), decimals)
 
 
 def _num(value) -> str:
-    """Thousands with a dot in Vietnamese (1.234), a comma in English."""
-    if value is None or value != value:
-        return "–"
-    text = f"{int(value):,}"
-    return text.replace(",", ".") if current_locale() == "vi" else text
+    return number(value, current_locale())
+
+
+def _pp(value) -> str:
+    return points(value, current_locale())
+
+
+def _status_label(code) -> str:
+    return status_label(code, current_locale())
 
 
 def register_filters(app: Flask) -> None:
+    """Numbers and target statuses in the user's language, by analysis.formatting and
+    analysis.status: the same words and digits as the figures and the PDF report."""
     app.jinja_env.filters["pct"] = _pct
     app.jinja_env.filters["num"] = _num
+    app.jinja_env.filters["pp"] = _pp
+    app.jinja_env.globals["status_label"] = _status_label
     from survey_app.reporting.indices import VIETNAM
 
     def localtime(value, fmt: str = "%d/%m/%Y %H:%M") -> str:

@@ -71,7 +71,7 @@ def test_forest(results, artifacts, locale):
     assert labels[-1].startswith("UBND xã Xuân Hòa")  # best on top
     assert any("Xuân Hòa" in s for s in labels)
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert ("Dưới mục tiêu" in legend) == (locale == "vi")
+    assert ("Chưa đạt chỉ tiêu" in legend) == (locale == "vi")
     _save(fig, artifacts, f"forest_{locale}")
 
 
