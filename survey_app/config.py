@@ -11,6 +11,16 @@
 | SIPAS_DEFAULT_LOCALE        | vi or en                                             | vi |
 | SIPAS_SECURE_COOKIES        | 1 behind HTTPS (Secure cookies, HSTS)                | 0 |
 | SIPAS_ENV                   | production refuses to start without the secrets set  | development |
+| SIPAS_PROXY_COUNT           | reverse proxies whose X-Forwarded-For/-Proto to trust | 0 (trust none) |
+| SIPAS_REPORT_DIR            | folder of the PDF reports built in the background; shared by every host | instance/reports |
+| SIPAS_REPORT_SYNC_MAX_RESPONSES | a report on more valid responses is built in the background | 20000 |
+| SIPAS_REPORTING_WORK_MEM    | PostgreSQL work_mem of report queries                | 128MB |
+| SIPAS_REPORTING_RANDOM_PAGE_COST | PostgreSQL random_page_cost of report queries   | 1.1 |
+| SIPAS_API_RATE_LIMIT        | requests per API token                               | 600 per minute |
+
+Every default is in DEFAULTS below and nowhere else; ENVIRONMENT says which variable sets
+which key (the variables with a special rule, the first rows, are read in
+from_environment). The code reads app.config["KEY"], never a default of its own.
 """
 
 from __future__ import annotations
@@ -60,6 +70,35 @@ def _instance_secret(instance_path: str, name: str) -> str:
     return path.read_text().strip()
 
 
+#: environment variable → (app.config key, how to read its text)
+ENVIRONMENT: dict[str, tuple[str, type]] = {
+    "SIPAS_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "SIPAS_PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
+    "SIPAS_RECEIPT_LINK_DAYS": ("RECEIPT_LINK_DAYS", int),
+    "SIPAS_DEFAULT_LOCALE": ("BABEL_DEFAULT_LOCALE", str),
+    "SIPAS_PROXY_COUNT": ("PROXY_COUNT", int),
+    "SIPAS_REPORT_DIR": ("REPORT_DIR", str),
+    "SIPAS_REPORT_SYNC_MAX_RESPONSES": ("REPORT_SYNC_MAX_RESPONSES", int),
+    "SIPAS_REPORTING_WORK_MEM": ("REPORTING_WORK_MEM", str),
+    "SIPAS_REPORTING_RANDOM_PAGE_COST": ("REPORTING_RANDOM_PAGE_COST", float),
+    "SIPAS_API_RATE_LIMIT": ("API_RATE_LIMIT", str),
+}
+
+
+def _plain_settings() -> dict:
+    """The ENVIRONMENT variables that are set (an empty one counts as unset)."""
+    out = {}
+    for name, (key, kind) in ENVIRONMENT.items():
+        text = os.environ.get(name, "").strip()
+        if not text:
+            continue
+        try:
+            out[key] = kind(text)
+        except ValueError:
+            raise RuntimeError(f"{name}={text[:40]!r} is not a valid {kind.__name__}") from None
+    return out
+
+
 def from_environment(instance_path: str) -> dict:
     production = os.environ.get("SIPAS_ENV", "development") == "production"
     secrets_needed = ("SIPAS_SECRET_KEY", "SIPAS_DOSSIER_KEY")
@@ -71,15 +110,12 @@ def from_environment(instance_path: str) -> dict:
     )
     secure = _flag("SIPAS_SECURE_COOKIES", production)
     return {
+        **_plain_settings(),
         "SECRET_KEY": os.environ.get("SIPAS_SECRET_KEY")
         or _instance_secret(instance_path, "secret_key"),
         "DOSSIER_KEY": os.environ.get("SIPAS_DOSSIER_KEY")
         or _instance_secret(instance_path, "dossier_key"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(db_url),
-        "RATELIMIT_STORAGE_URI": os.environ.get("SIPAS_RATELIMIT_STORAGE_URI", "memory://"),
-        "PUBLIC_BASE_URL": os.environ.get("SIPAS_PUBLIC_BASE_URL") or None,
-        "RECEIPT_LINK_DAYS": int(os.environ.get("SIPAS_RECEIPT_LINK_DAYS", "30")),
-        "BABEL_DEFAULT_LOCALE": os.environ.get("SIPAS_DEFAULT_LOCALE", "vi"),
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
@@ -88,6 +124,18 @@ def from_environment(instance_path: str) -> dict:
 
 DEFAULTS = {
     "LANGUAGES": ("vi", "en"),
+    "BABEL_DEFAULT_LOCALE": "vi",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "PUBLIC_BASE_URL": None,  # None: the request's host
+    "RECEIPT_LINK_DAYS": 30,
+    "PROXY_COUNT": 0,
+    # Periodic reports: built in the request up to this many valid responses, else in the
+    # background into REPORT_DIR (None: instance/reports).
+    "REPORT_SYNC_MAX_RESPONSES": 20_000,
+    "REPORT_DIR": None,
+    # PostgreSQL settings of report queries (survey_app.reporting.indices.tune_report_queries).
+    "REPORTING_WORK_MEM": "128MB",
+    "REPORTING_RANDOM_PAGE_COST": 1.1,
     "BABEL_TRANSLATION_DIRECTORIES": "translations",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,

@@ -97,7 +97,7 @@ def _number(value) -> float | None:
 
 
 @bp.get("/indices")
-@limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "600 per minute"),
+@limiter.limit(lambda: current_app.config["API_RATE_LIMIT"],
                key_func=_limit_key)
 def indices():
     user = user_for_token(_bearer())

@@ -42,7 +42,7 @@ def authenticate():
 
 
 @bp.post("/receipt-links")
-@limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "600 per minute"),
+@limiter.limit(lambda: current_app.config["API_RATE_LIMIT"],
                key_func=_limit_key)
 def receipt_link():
     """Body: {"dossier_code", "counter", "field"?, "procedure_code"?} → 201 with url and QR."""

@@ -27,7 +27,7 @@ LOCK_STALE_SECONDS = 900
 
 
 def report_dir() -> Path:
-    path = Path(current_app.config.get("REPORT_DIR")
+    path = Path(current_app.config["REPORT_DIR"]
                 or Path(current_app.instance_path) / "reports")
     path.mkdir(parents=True, exist_ok=True)
     return path

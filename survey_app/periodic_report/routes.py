@@ -1,6 +1,6 @@
 """GET /bao-cao: the periodic report for the dashboard's query (same scope rules, audited).
 
-Small scopes are built in the request; large ones (more than SYNC_MAX_RESPONSES valid
+Small scopes are built in the request; large ones (more than REPORT_SYNC_MAX_RESPONSES valid
 responses) in the background (survey_app.periodic_report.jobs): the page refreshes itself every
 few seconds (meta refresh, no script) until the file is ready, then redirects to it.
 """
@@ -24,8 +24,6 @@ from survey_app.reporting.periods import period_name
 from survey_app.reporting.query import parse_query, query_args
 from survey_app.services.audit import record
 from survey_app.web.roles import STAFF, role_required
-
-SYNC_MAX_RESPONSES = 20_000
 
 
 def _meta(user, query) -> ReportMeta:
@@ -62,8 +60,7 @@ def report():
     if jobs.state(key) == "ready":
         return redirect(url_for("periodic_report.download", **query_args(query)))
     scope_responses = _responses_in_scope(query)
-    if scope_responses <= current_app.config.get("REPORT_SYNC_MAX_RESPONSES",
-                                                 SYNC_MAX_RESPONSES):
+    if scope_responses <= current_app.config["REPORT_SYNC_MAX_RESPONSES"]:
         pdf = _builder(current_user, query)()
         record("export.report", "export", None, format="pdf", mode="sync", **query_args(query))
         db.session.commit()

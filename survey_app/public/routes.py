@@ -84,11 +84,11 @@ def survey(slug: str):
 
 
 def _client_limit() -> str:
-    return current_app.config.get("SURVEY_RATE_LIMIT_CLIENT", "10 per minute;60 per hour")
+    return current_app.config["SURVEY_RATE_LIMIT_CLIENT"]
 
 
 def _counter_limit() -> str:
-    return current_app.config.get("SURVEY_RATE_LIMIT_COUNTER", "120 per minute")
+    return current_app.config["SURVEY_RATE_LIMIT_COUNTER"]
 
 
 def _counter_key() -> str:

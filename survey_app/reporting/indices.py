@@ -403,8 +403,8 @@ def tune_report_queries(conn: Connection) -> None:
         config = current_app.config
         conn.execute(sa.text("SELECT set_config('work_mem', :w, true), "
                              "set_config('random_page_cost', :r, true)"),
-                     {"w": config.get("REPORTING_WORK_MEM", "128MB"),
-                      "r": str(config.get("REPORTING_RANDOM_PAGE_COST", "1.1"))})
+                     {"w": str(config["REPORTING_WORK_MEM"]),
+                      "r": str(config["REPORTING_RANDOM_PAGE_COST"])})
         conn.execute(sa.text("SET LOCAL jit = off"))
 
 

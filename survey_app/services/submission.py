@@ -358,8 +358,8 @@ def _spam_flags(req: SubmissionRequest, issued_at: datetime, now: datetime,
     if req.honeypot and req.honeypot.strip():
         flags.append("honeypot filled")
     config = current_app.config
-    minimum = max(float(config.get("SURVEY_MIN_SECONDS", 3.0)),
-                  float(config.get("SURVEY_MIN_SECONDS_PER_ANSWER", 0.5)) * answered)
+    minimum = max(float(config["SURVEY_MIN_SECONDS"]),
+                  float(config["SURVEY_MIN_SECONDS_PER_ANSWER"]) * answered)
     elapsed = (now - issued_at).total_seconds()
     if elapsed < minimum:
         flags.append(f"too fast: {elapsed:.1f} s for {answered} answers")

@@ -26,7 +26,6 @@ from survey_app.services.privacy import dossier_hash
 
 FORM_SALT = "sipas-form-token"
 RECEIPT_SALT = "sipas-receipt-link"
-DEFAULT_FORM_TOKEN_HOURS = 12
 
 
 class TokenInvalid(ValueError):
@@ -72,7 +71,7 @@ def issue_form_token(counter_id: int) -> str:
 
 def read_form_token(token: str, counter_id: int) -> FormToken:
     """Verify a form token for this counter; raises TokenInvalid / TokenExpired."""
-    hours = current_app.config.get("FORM_TOKEN_HOURS", DEFAULT_FORM_TOKEN_HOURS)
+    hours = current_app.config["FORM_TOKEN_HOURS"]
     payload, issued = _load(FORM_SALT, token or "", int(hours * 3600))
     if (not isinstance(payload, list) or len(payload) != 2 or payload[0] != counter_id
             or not isinstance(payload[1], str)):
@@ -103,7 +102,7 @@ def issue_receipt_token(counter_id: int, dossier_code: str, field_code: str | No
 
 
 def receipt_link_seconds() -> int:
-    return int(current_app.config.get("RECEIPT_LINK_DAYS", 30)) * 86400
+    return int(current_app.config["RECEIPT_LINK_DAYS"]) * 86400
 
 
 def read_receipt_token(token: str, counter_id: int) -> DossierClaim:
