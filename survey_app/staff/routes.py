@@ -66,4 +66,6 @@ def figure(kind: str):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     buf.seek(0)
-    return send_file(buf, mimetype="image/png", max_age=60)
+    response = send_file(buf, mimetype="image/png", max_age=60)
+    response.vary.add("Cookie")  # the language (in the session) changes the figure's words
+    return response
