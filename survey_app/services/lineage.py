@@ -110,27 +110,7 @@ class Lineage:
             raise LineageCycle("the links form a cycle", tuple(cycle))
 
     def find_cycle(self) -> list[int] | None:
-        """A cycle as [a, b, …, a], or None (iterative depth-first search)."""
-        state: dict[int, int] = {}  # 1 = on the current path, 2 = done
-        for start in sorted(self.outgoing):
-            if state.get(start):
-                continue
-            path, stack = [start], [iter(self.outgoing[start])]
-            state[start] = 1
-            while stack:
-                link = next(stack[-1], None)
-                if link is None:
-                    state[path.pop()] = 2
-                    stack.pop()
-                    continue
-                nxt = link.successor
-                if state.get(nxt) == 1:
-                    return path[path.index(nxt):] + [nxt]
-                if not state.get(nxt):
-                    state[nxt] = 1
-                    path.append(nxt)
-                    stack.append(iter(self.outgoing.get(nxt, ())))
-        return None
+        return find_cycle(lk for out in self.outgoing.values() for lk in out)
 
     def _active(self, unit: int, as_of: date) -> list[Link]:
         return [lk for lk in self.outgoing.get(unit, ()) if lk.effective <= as_of]
@@ -174,6 +154,33 @@ class Lineage:
         return {u: self.represent(u, counters_of.get(u, ()), as_of) for u in units}
 
 
+def find_cycle(links: Iterable[Link]) -> list[int] | None:
+    """A cycle of the links as [a, b, …, a], or None (iterative depth-first search, so a
+    long chain cannot exhaust the stack)."""
+    outgoing: dict[int, list[int]] = {}
+    for link in links:
+        outgoing.setdefault(link.predecessor, []).append(link.successor)
+    state: dict[int, int] = {}  # 1 = on the current path, 2 = done
+    for start in sorted(outgoing):
+        if state.get(start):
+            continue
+        path, stack = [start], [iter(sorted(outgoing[start]))]
+        state[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(sorted(outgoing.get(nxt, ()))))
+    return None
+
+
 def load_lineage(session) -> Lineage:
     """The stored links and validity dates (raises LineageError if they contradict)."""
     import sqlalchemy as sa
@@ -193,4 +200,4 @@ def load_lineage(session) -> Lineage:
 
 
 __all__ = ["ENDED", "UNASSIGNED", "Lineage", "LineageCycle", "LineageError", "Link",
-           "Placement", "Representation", "Validity", "load_lineage"]
+           "Placement", "Representation", "Validity", "find_cycle", "load_lineage"]
