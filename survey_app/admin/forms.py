@@ -91,6 +91,11 @@ class UnitForm(FlaskForm):
     level = SelectField(_l("Cấp hành chính"), choices=options(LEVEL_LABELS.items()),
                         validate_choice=False)
     parent_id = SelectField(_l("Đơn vị cấp trên"), choices=[], validate_choice=False)
+    admin_code = StringField(_l("Mã đơn vị hành chính (không bắt buộc)"),
+                             validators=[Optional(), Length(max=32), CODE_RULE])
+    valid_from = StringField(_l("Có hiệu lực từ ngày (không bắt buộc)"), validators=[Optional()])
+    valid_to = StringField(_l("Thôi có hiệu lực từ ngày (không bắt buộc)"),
+                           validators=[Optional()])
     publish_results = BooleanField(_l("Công khai kết quả trên trang công khai (chỉ chỉ số chung)"))
 
     def validate_kind(self, field):
@@ -98,6 +103,19 @@ class UnitForm(FlaskForm):
 
     def validate_level(self, field):
         choice(field.data, UNIT_LEVELS)
+
+    def validate_valid_from(self, field):
+        _date_field(field)
+
+    def validate_valid_to(self, field):
+        _date_field(field)
+
+
+def _date_field(field) -> None:
+    from survey_app.admin.unit_validity import parse_date
+
+    if (field.data or "").strip() and parse_date(field.data) is None:
+        raise ValidationError(_l("Ngày không hợp lệ; ví dụ 2025-07-01 hoặc 01/07/2025."))
 
 
 class UploadForm(FlaskForm):
