@@ -94,3 +94,57 @@ def test_0002_backfills_item_positions_of_existing_answers(empty_database_url):
                 "SELECT item_code, item_position FROM answers")).all())
         assert positions == {"TC": 0, "KQ": 3, "PA": 4, "OVERALL": None}
         db.engine.dispose()
+
+
+def test_0006_carries_units_and_responses_forward_into_two_tiers(empty_database_url):
+    """A database of the three-tier era keeps every unit (open validity, no official code)
+    and every response (no deciding agency); the new kinds and the lineage then work."""
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0003")
+        with db.engine.begin() as conn:
+            now = "2026-03-10 01:00:00+00:00"
+            conn.execute(sa.text(
+                "INSERT INTO instrument_versions (id, code, version, checksum, source, status,"
+                " published_at) VALUES (1, 'c', 1, 'x', 'x', 'published', :t)"), {"t": now})
+            conn.execute(sa.text(
+                "INSERT INTO units (id, code, name_vi, kind, level, active, publish_results)"
+                " VALUES (1, 'H-OLD', 'UBND huyện Cũ', 'huyen', 'huyen', true, false),"
+                " (2, 'X-OLD', 'UBND xã Cũ', 'xa', 'xa', true, false)"))
+            conn.execute(sa.text("INSERT INTO fields (id, code, name_vi, name_en, sort_order,"
+                                 " active) VALUES (1, 'dat-dai', 'Đất đai', 'Land', 1, true)"))
+            conn.execute(sa.text(
+                "INSERT INTO responses (id, instrument_version_id, unit_id, field_id, channel,"
+                " submitted_at, locale, submission_key, status) VALUES"
+                " (1, 1, 2, 1, 'web', :t, 'vi', 'k', 'valid')"), {"t": now})
+        upgrade(directory=MIGRATIONS)
+        with db.engine.begin() as conn:
+            units = conn.execute(sa.text(
+                "SELECT code, kind, valid_from, valid_to, admin_code FROM units ORDER BY id"
+            )).all()
+            assert [tuple(u) for u in units] == [("H-OLD", "huyen", None, None, None),
+                                                 ("X-OLD", "xa", None, None, None)]
+            assert conn.execute(sa.text(
+                "SELECT unit_id, deciding_unit_id FROM responses")).one() == (2, None)
+            conn.execute(sa.text(
+                "INSERT INTO units (id, code, name_vi, kind, level, active, publish_results,"
+                " admin_code, valid_from) VALUES (3, 'P-NEW', 'Phường Mới', 'xa', 'xa', true,"
+                " false, '26734', '2025-07-01'), (4, 'P-HCC', 'Trung tâm PVHCC', 'hcc_xa',"
+                " 'xa', true, false, NULL, '2025-07-01')"))
+            conn.execute(sa.text(
+                "INSERT INTO unit_lineage (predecessor_id, successor_id, effective_date,"
+                " change) VALUES (2, 3, '2025-07-01', 'merge')"))
+            conn.execute(sa.text("UPDATE responses SET deciding_unit_id = 3"))
+        for bad in ("INSERT INTO units (id, code, name_vi, kind, level, active,"
+                    " publish_results, admin_code) VALUES (9, 'Z', 'Z', 'xa', 'xa', true,"
+                    " false, '26734')",  # the official code is unique
+                    "INSERT INTO units (id, code, name_vi, kind, level, active,"
+                    " publish_results) VALUES (9, 'Z', 'Z', 'thon', 'xa', true, false)",
+                    "UPDATE units SET valid_to = '2025-01-01' WHERE id = 3",  # before from
+                    "INSERT INTO unit_lineage (predecessor_id, successor_id, effective_date,"
+                    " change) VALUES (2, 2, '2025-07-01', 'merge')",
+                    "INSERT INTO unit_lineage (predecessor_id, successor_id, effective_date,"
+                    " change) VALUES (1, 3, '2025-07-01', 'absorb')"):
+            with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+                conn.execute(sa.text(bad))
+        db.engine.dispose()

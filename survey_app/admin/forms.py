@@ -33,10 +33,24 @@ REQUIRED = _l("Vui lòng nhập thông tin này.")
 CODE_RULE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
                    message=_l("Mã chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới."))
 
-KIND_LABELS = {"tinh": _l("UBND tỉnh"), "huyen": _l("UBND huyện"), "xa": _l("UBND xã/phường"),
-               "so": _l("Sở, ban, ngành"), "phong": _l("Phòng chuyên môn"),
-               "su_nghiep": _l("Đơn vị sự nghiệp")}
-LEVEL_LABELS = {"tinh": _l("Cấp tỉnh"), "huyen": _l("Cấp huyện"), "xa": _l("Cấp xã")}
+KIND_LABELS = {
+    "tinh": _l("UBND tỉnh/thành phố"),
+    "so": _l("Sở, ban, ngành"),
+    "hcc_tinh": _l("Trung tâm Phục vụ hành chính công cấp tỉnh"),
+    "hcc_chi_nhanh": _l("Chi nhánh Trung tâm Phục vụ hành chính công"),
+    "hcc_xa": _l("Trung tâm Phục vụ hành chính công cấp xã"),
+    "diem_tiep_nhan": _l("Điểm tiếp nhận"),
+    "xa": _l("UBND xã/phường/đặc khu"),
+    "xa_van_phong": _l("Văn phòng HĐND và UBND cấp xã"),
+    "xa_kinh_te": _l("Phòng Kinh tế (Kinh tế – Hạ tầng – Đô thị)"),
+    "xa_van_hoa_xh": _l("Phòng Văn hóa – Xã hội"),
+    "nganh_doc": _l("Cơ quan ngành dọc (Công an, Thuế, BHXH)"),
+    "su_nghiep": _l("Đơn vị sự nghiệp"),
+    "phong": _l("Phòng chuyên môn"),
+    "huyen": _l("UBND huyện (trước 01/7/2025)"),
+}
+LEVEL_LABELS = {"tinh": _l("Cấp tỉnh"), "xa": _l("Cấp xã"),
+                "huyen": _l("Cấp huyện (trước 01/7/2025)")}
 ROLE_LABELS = {"admin": _l("Quản trị (Nội vụ)"), "analyst": _l("Phân tích (Nội vụ)"),
                "unit": _l("Cán bộ đơn vị")}
 SCOPE_LABELS = {"overall": _l("Toàn địa phương"), "field": _l("Theo lĩnh vực"),
@@ -72,11 +86,16 @@ class UnitForm(FlaskForm):
                                                            Length(max=200)])
     name_en = StringField(_l("Tên tiếng Anh (không bắt buộc)"), validators=[Optional(),
                                                                           Length(max=200)])
-    kind = SelectField(_l("Loại đơn vị"), choices=options((k, KIND_LABELS[k]) for k in UNIT_KINDS),
+    kind = SelectField(_l("Loại đơn vị"), choices=options(KIND_LABELS.items()),
                        validate_choice=False)
-    level = SelectField(_l("Cấp hành chính"), choices=options((k, LEVEL_LABELS[k]) for k in UNIT_LEVELS),
+    level = SelectField(_l("Cấp hành chính"), choices=options(LEVEL_LABELS.items()),
                         validate_choice=False)
     parent_id = SelectField(_l("Đơn vị cấp trên"), choices=[], validate_choice=False)
+    admin_code = StringField(_l("Mã đơn vị hành chính (không bắt buộc)"),
+                             validators=[Optional(), Length(max=32), CODE_RULE])
+    valid_from = StringField(_l("Có hiệu lực từ ngày (không bắt buộc)"), validators=[Optional()])
+    valid_to = StringField(_l("Thôi có hiệu lực từ ngày (không bắt buộc)"),
+                           validators=[Optional()])
     publish_results = BooleanField(_l("Công khai kết quả trên trang công khai (chỉ chỉ số chung)"))
 
     def validate_kind(self, field):
@@ -84,6 +103,19 @@ class UnitForm(FlaskForm):
 
     def validate_level(self, field):
         choice(field.data, UNIT_LEVELS)
+
+    def validate_valid_from(self, field):
+        _date_field(field)
+
+    def validate_valid_to(self, field):
+        _date_field(field)
+
+
+def _date_field(field) -> None:
+    from survey_app.admin.unit_validity import parse_date
+
+    if (field.data or "").strip() and parse_date(field.data) is None:
+        raise ValidationError(_l("Ngày không hợp lệ; ví dụ 2025-07-01 hoặc 01/07/2025."))
 
 
 class UploadForm(FlaskForm):

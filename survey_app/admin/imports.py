@@ -15,12 +15,14 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from analysis.periods import checked_period, period_bounds
+from survey_app.admin.unit_validity import check_admin_codes, check_validity, parse_date
 from survey_app.admin.upload_reader import SourceRow, TableError, read_table
 from survey_app.extensions import db
 from survey_app.models import UNIT_KINDS, UNIT_LEVELS, DossierVolume, Field, Unit
@@ -28,7 +30,9 @@ from survey_app.services.audit import record
 from survey_app.web.inputs import whole_number
 
 UNIT_COLUMNS = ("code", "name_vi", "kind", "level")
-UNIT_OPTIONAL = ("name_en", "parent_code")
+UNIT_OPTIONAL = ("name_en", "parent_code", "admin_code", "valid_from", "valid_to")
+# Columns that, when absent from the file, keep the stored value (older files lack them).
+KEEP_WHEN_ABSENT = ("admin_code", "valid_from", "valid_to")
 VOLUME_COLUMNS = ("unit_code", "field_code", "period", "received")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 TOKEN_MAX_AGE = 2 * 3600
@@ -153,8 +157,9 @@ def plan_units(source: list[SourceRow]) -> list[RowPlan]:
         code = _check_code(row, "code")
         _check_text(row, "name_vi", True, 200)
         _check_text(row, "name_en", False, 200)
-        _check_choice(row, "kind", UNIT_KINDS)
-        _check_choice(row, "level", UNIT_LEVELS)
+        kind = _check_choice(row, "kind", UNIT_KINDS)
+        level = _check_choice(row, "level", UNIT_LEVELS)
+        check_validity(row, existing.get(code or ""), kind, level)
         if code:
             if code in first_line:
                 row.error("code", _("mã \"%(code)s\" trùng với dòng %(other)d của tệp.",
@@ -182,16 +187,15 @@ def plan_units(source: list[SourceRow]) -> list[RowPlan]:
             row.error("parent_code", _("tạo thành vòng lặp cấp trên – cấp dưới (%(path)s).",
                                        path=" → ".join(_cycle_path(code, parent_of))))
 
+    check_admin_codes(rows, existing)
     for row in rows:
         if row.status == "error":
             continue
         unit = existing.get(row.values["code"])
         if unit is None:
             continue
-        wanted = _unit_values(row)
-        current = {"name_vi": unit.name_vi, "name_en": unit.name_en, "kind": unit.kind,
-                   "level": unit.level,
-                   "parent_code": by_id[unit.parent_id].code if unit.parent_id else None}
+        wanted = _unit_values(row, unit)
+        current = _stored_values(unit, by_id)
         row.changes = [f"{k}: {current[k] or '—'} → {wanted[k] or '—'}"
                        for k in current if current[k] != wanted[k]]
         row.status = "update" if row.changes else "unchanged"
@@ -216,11 +220,31 @@ def _cycle_path(code: str, parent_of: dict[str, str | None]) -> list[str]:
     return path + [code]
 
 
-def _unit_values(row: RowPlan) -> dict[str, str | None]:
+def _stored_values(unit: Unit, by_id: dict[int, Unit]) -> dict[str, str | None]:
+    return {"name_vi": unit.name_vi, "name_en": unit.name_en, "kind": unit.kind,
+            "level": unit.level,
+            "parent_code": by_id[unit.parent_id].code if unit.parent_id else None,
+            "admin_code": unit.admin_code,
+            "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
+            "valid_to": unit.valid_to.isoformat() if unit.valid_to else None}
+
+
+def _unit_values(row: RowPlan, unit: Unit | None = None) -> dict[str, str | None]:
+    """What the row asks for; a validity or official-code column missing from the file
+    keeps the stored value."""
     v = row.values
-    return {"name_vi": v["name_vi"], "name_en": v.get("name_en") or None,
-            "kind": v["kind"].lower(), "level": v["level"].lower(),
-            "parent_code": v.get("parent_code") or None}
+    out = {"name_vi": v["name_vi"], "name_en": v.get("name_en") or None,
+           "kind": v["kind"].lower(), "level": v["level"].lower(),
+           "parent_code": v.get("parent_code") or None}
+    for column in KEEP_WHEN_ABSENT:
+        if column in v:
+            text = v[column] or None
+            day = parse_date(text) if text and column != "admin_code" else None
+            out[column] = day.isoformat() if day else text
+        else:
+            stored = getattr(unit, column, None) if unit is not None else None
+            out[column] = stored.isoformat() if hasattr(stored, "isoformat") else stored
+    return out
 
 
 def apply_units(rows: list[RowPlan], filename: str) -> dict[str, int]:
@@ -228,14 +252,16 @@ def apply_units(rows: list[RowPlan], filename: str) -> dict[str, int]:
     units = {u.code: u for u in db.session.scalars(db.select(Unit))}
     todo = [r for r in rows if r.status in ("new", "update")]
     for row in todo:
-        values = _unit_values(row)
         unit = units.get(row.values["code"])
+        values = _unit_values(row, unit)
         if unit is None:
             unit = Unit(code=row.values["code"], active=True, publish_results=False)
             db.session.add(unit)
             units[unit.code] = unit
-        for key in ("name_vi", "name_en", "kind", "level"):
+        for key in ("name_vi", "name_en", "kind", "level", "admin_code"):
             setattr(unit, key, values[key])
+        for key in ("valid_from", "valid_to"):
+            setattr(unit, key, date.fromisoformat(values[key]) if values[key] else None)
     db.session.flush()  # ids for the new units, so parents can point at them
     for row in todo:
         unit = units[row.values["code"]]
@@ -345,6 +371,12 @@ KINDS = {
     "units": (UNIT_COLUMNS, UNIT_OPTIONAL, plan_units, apply_units),
     "volumes": (VOLUME_COLUMNS, (), plan_volumes, apply_volumes),
 }
+
+# The lineage import builds on the row checks above (RowPlan, _check_text).
+from survey_app.admin import lineage_import  # noqa: E402
+
+KINDS["lineage"] = (lineage_import.COLUMNS, lineage_import.OPTIONAL,
+                    lineage_import.plan_lineage, lineage_import.apply_lineage)
 
 
 def build_plan(kind: str, filename: str, data: bytes) -> ImportPlan:

@@ -1,4 +1,5 @@
-"""Upload → preview (every row with its status) → confirm, for units and dossier volumes.
+"""Upload → preview (every row with its status) → confirm, for units, dossier volumes and
+the units' lineage.
 
 Confirmation re-reads the signed file and re-checks it against the database: with any
 error, or if the statuses changed since the preview, nothing is applied and the new
@@ -24,11 +25,15 @@ from survey_app.admin.imports import (
     sign_upload,
     unsign_upload,
 )
+from survey_app.admin.lineage_import import COLUMNS as LINEAGE_COLUMNS
+from survey_app.admin.lineage_import import OPTIONAL as LINEAGE_OPTIONAL
 from survey_app.extensions import db
+from survey_app.models import UNIT_KINDS
 
 KINDS = {
     "don-vi": ("units", UNIT_COLUMNS + UNIT_OPTIONAL, "admin.units"),
     "so-lieu-ho-so": ("volumes", VOLUME_COLUMNS, "admin.volumes"),
+    "pha-he-don-vi": ("lineage", LINEAGE_COLUMNS + LINEAGE_OPTIONAL, "admin.units"),
 }
 
 
@@ -51,13 +56,13 @@ def import_upload(slug: str):
     form = UploadForm()
     if request.method == "GET" or not form.validate_on_submit():
         return render_template("admin/import_upload.html", slug=slug, form=form,
-                               columns=columns, back=back), (400 if request.method == "POST"
-                                                             else 200)
+                               columns=columns, back=back, kinds=UNIT_KINDS), (
+            400 if request.method == "POST" else 200)
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         form.file.errors = [_("Vui lòng chọn tệp CSV hoặc XLSX để tải lên.")]
         return render_template("admin/import_upload.html", slug=slug, form=form,
-                               columns=columns, back=back), 422
+                               columns=columns, back=back, kinds=UNIT_KINDS), 422
     data = upload.read()
     plan = build_plan(kind, upload.filename, data)
     token = sign_upload(kind, current_user.id, upload.filename, data) if plan.ok else None

@@ -13,12 +13,22 @@ from flask_babel import gettext as _
 from survey_app.admin import bp
 from survey_app.admin.common import get_or_404, int_or_none, unit_choices, unit_tree
 from survey_app.admin.forms import KIND_LABELS, LEVEL_LABELS, ActionForm, UnitForm
+from survey_app.admin.unit_validity import parse_date
 from survey_app.extensions import db
-from survey_app.models import Counter, DossierVolume, Response, Unit, User
+from survey_app.models import (
+    Counter,
+    DossierVolume,
+    Response,
+    Unit,
+    UnitLineage,
+    User,
+    district_outlives_reform,
+)
 from survey_app.services.audit import record
 from survey_app.services.scoping import subtree_ids
 
-UNIT_FIELDS = ("code", "name_vi", "name_en", "kind", "level", "parent_id", "publish_results")
+UNIT_FIELDS = ("code", "name_vi", "name_en", "kind", "level", "parent_id", "publish_results",
+               "admin_code", "valid_from", "valid_to")
 
 
 def _counts(column) -> dict[int, int]:
@@ -40,7 +50,16 @@ def _unit_form(unit: Unit | None) -> UnitForm:
     form.parent_id.choices = unit_choices(_("— Không có (đơn vị cấp cao nhất) —"), exclude)
     if request.method == "GET" and unit:
         form.parent_id.data = str(unit.parent_id or "")
+        form.valid_from.data = unit.valid_from.isoformat() if unit.valid_from else ""
+        form.valid_to.data = unit.valid_to.isoformat() if unit.valid_to else ""
     return form
+
+
+def _dates(form: UnitForm) -> dict:
+    """The form's official code and validity as stored values (validated by the form)."""
+    return {"admin_code": (form.admin_code.data or "").strip() or None,
+            "valid_from": parse_date(form.valid_from.data or ""),
+            "valid_to": parse_date(form.valid_to.data or "")}
 
 
 def _check_unit(form: UnitForm, unit: Unit | None) -> bool:
@@ -50,6 +69,22 @@ def _check_unit(form: UnitForm, unit: Unit | None) -> bool:
     other = db.session.scalar(sa.select(Unit).filter_by(code=code))
     if other is not None and other is not unit:
         form.code.errors.append(_("Mã đơn vị \"%(code)s\" đã được dùng.", code=code))
+        ok = False
+    values = _dates(form)
+    if values["admin_code"]:
+        holder = db.session.scalar(sa.select(Unit).filter_by(admin_code=values["admin_code"]))
+        if holder is not None and holder is not unit:
+            form.admin_code.errors.append(_("Mã đơn vị hành chính \"%(code)s\" đã là của đơn "
+                                            "vị %(unit)s.", code=values["admin_code"],
+                                            unit=holder.code))
+            ok = False
+    if values["valid_from"] and values["valid_to"] and values["valid_from"] >= values["valid_to"]:
+        form.valid_to.errors.append(_("Ngày thôi có hiệu lực phải sau ngày bắt đầu hiệu lực."))
+        ok = False
+    if district_outlives_reform(form.kind.data, form.level.data, values["valid_to"]):
+        form.valid_to.errors.append(_("Cấp huyện đã bỏ từ ngày 01/07/2025: đơn vị cấp huyện "
+                                      "chỉ được lưu như lịch sử, thôi có hiệu lực từ "
+                                      "2025-07-01 hoặc sớm hơn."))
         ok = False
     parent_id = int_or_none(form.parent_id.data)
     if form.parent_id.data and parent_id is None:
@@ -67,7 +102,9 @@ def _check_unit(form: UnitForm, unit: Unit | None) -> bool:
 
 
 def _snapshot(unit: Unit) -> dict:
-    return {k: getattr(unit, k) for k in UNIT_FIELDS}
+    """The audited values (dates as ISO text: the audit detail is JSON)."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for k in UNIT_FIELDS for v in [getattr(unit, k)]}
 
 
 @bp.route("/don-vi/them", methods=["GET", "POST"])
@@ -77,7 +114,7 @@ def unit_new():
         unit = Unit(code=form.code.data.strip(), name_vi=form.name_vi.data.strip(),
                     name_en=(form.name_en.data or "").strip() or None, kind=form.kind.data,
                     level=form.level.data, parent_id=int_or_none(form.parent_id.data),
-                    publish_results=form.publish_results.data, active=True)
+                    publish_results=form.publish_results.data, active=True, **_dates(form))
         db.session.add(unit)
         db.session.flush()
         record("unit.create", "unit", unit.id, **_snapshot(unit))
@@ -100,6 +137,8 @@ def unit_edit(unit_id: int):
         unit.kind, unit.level = form.kind.data, form.level.data
         unit.parent_id = int_or_none(form.parent_id.data)
         unit.publish_results = form.publish_results.data
+        for key, value in _dates(form).items():
+            setattr(unit, key, value)
         after = _snapshot(unit)
         changes = {k: [before[k], after[k]] for k in UNIT_FIELDS if before[k] != after[k]}
         if changes:
@@ -134,10 +173,13 @@ def _references(unit: Unit) -> list[str]:
     """What still points at the unit, in words; empty when it may be deleted."""
     checks = [(Response.unit_id, _("phiếu khảo sát")), (Counter.unit_id, _("quầy")),
               (User.unit_id, _("tài khoản")), (DossierVolume.unit_id, _("số liệu hồ sơ")),
-              (Unit.parent_id, _("đơn vị cấp dưới"))]
+              (Unit.parent_id, _("đơn vị cấp dưới")),
+              (Response.deciding_unit_id, _("phiếu khảo sát")),
+              (UnitLineage.predecessor_id, _("phả hệ")), (UnitLineage.successor_id, _("phả hệ"))]
     found = []
     for column, label in checks:
-        if db.session.scalar(sa.select(sa.func.count()).where(column == unit.id)):
+        if label not in found and db.session.scalar(
+                sa.select(sa.func.count()).where(column == unit.id)):
             found.append(label)
     return found
 

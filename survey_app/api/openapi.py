@@ -1,5 +1,6 @@
-"""The OpenAPI 3 description of the read-only indices API, kept true by tests/api/test_openapi.py
-(every documented parameter is exercised and every real response validated against it)."""
+"""The OpenAPI 3 description of the API: the read-only indices and the receipt links of the
+one-stop software, kept true by tests/api/test_openapi.py (every documented parameter is
+exercised and every real response validated against it)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,50 @@ ERROR = {
 }
 
 
+RECEIPT_REQUEST = {
+    "type": "object",
+    "required": ["dossier_code", "counter"],
+    "properties": {
+        "dossier_code": {"type": "string", "maxLength": 64,
+                         "description": "Mã hồ sơ; chỉ giá trị băm có khóa được đưa vào liên kết."},
+        "counter": {"type": "string", "maxLength": 32,
+                    "description": "Mã quầy (nơi tiếp nhận) thuộc đơn vị của khóa API."},
+        "field": {"type": ["string", "null"], "maxLength": 32, "description": "Mã lĩnh vực."},
+        "procedure_code": {"type": ["string", "null"], "maxLength": 40,
+                           "description": "Mã thủ tục hành chính (mã TTHC)."},
+        "deciding_agency": {
+            "type": ["string", "null"], "maxLength": 32,
+            "description": "Cơ quan có thẩm quyền giải quyết: mã đơn vị hoặc mã đơn vị hành "
+                           "chính; phải tồn tại, đang hoạt động và còn hiệu lực hôm nay. Theo "
+                           "NĐ 118/2025 nơi tiếp nhận thường không phải cơ quan giải quyết."},
+    },
+}
+
+RECEIPT_LINK = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["url", "expires_at", "unit", "counter", "deciding_agency", "qr_png_base64"],
+    "properties": {
+        "url": {"type": "string"},
+        "expires_at": {"type": "string", "format": "date-time"},
+        "unit": {"type": "string", "description": "Đơn vị tiếp nhận (của khóa API)."},
+        "counter": {"type": "string"},
+        "deciding_agency": {**_STR, "description": "Mã đơn vị của cơ quan giải quyết."},
+        "qr_png_base64": {"type": "string"},
+    },
+}
+
+REQUEST_ERROR = {
+    "type": "object",
+    "required": ["error", "message", "status", "field"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                   "status": {"type": "integer"},
+                   "field": {"type": "string", "enum": ["dossier_code", "counter", "field",
+                                                       "procedure_code", "deciding_agency"],
+                             "description": "Trường bị từ chối."}},
+}
+
+
 def _param(name: str, description: str, schema: dict) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description,
             "schema": schema}
@@ -87,8 +132,13 @@ def document() -> dict:
         "servers": [{"url": "/api/v1"}],
         "components": {
             "securitySchemes": {"userToken": {"type": "http", "scheme": "bearer",
-                                              "description": "Mã truy cập cá nhân."}},
-            "schemas": {"Indices": INDICES, "IndexRow": ROW, "Error": ERROR},
+                                              "description": "Mã truy cập cá nhân."},
+                                "unitKey": {"type": "http", "scheme": "bearer",
+                                            "description": "Khóa API của đơn vị (phần mềm "
+                                                           "một cửa)."}},
+            "schemas": {"Indices": INDICES, "IndexRow": ROW, "Error": ERROR,
+                        "ReceiptLinkRequest": RECEIPT_REQUEST, "ReceiptLink": RECEIPT_LINK,
+                        "RequestError": REQUEST_ERROR},
         },
         "paths": {
             "/indices": {
@@ -118,6 +168,27 @@ def document() -> dict:
                         "400": _error("Tham số không hợp lệ"),
                         "401": _error("Thiếu hoặc sai mã truy cập"),
                         "404": _error("Không tìm thấy đơn vị (hoặc không thuộc phạm vi)"),
+                        "429": _error("Quá nhiều yêu cầu"),
+                    },
+                },
+            },
+            "/receipt-links": {
+                "post": {
+                    "summary": "Liên kết khảo sát và mã QR in trên phiếu hẹn của một hồ sơ",
+                    "operationId": "createReceiptLink",
+                    "security": [{"unitKey": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/ReceiptLinkRequest"}}}},
+                    "responses": {
+                        "201": {"description": "Liên kết đã ký, có hạn",
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/ReceiptLink"}}}},
+                        "400": _error("Thân yêu cầu không phải đối tượng JSON"),
+                        "401": _error("Thiếu hoặc sai khóa API của đơn vị"),
+                        "422": {"description": "Một trường không hợp lệ (tên trường trong "
+                                               "field)",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/RequestError"}}}},
                         "429": _error("Quá nhiều yêu cầu"),
                     },
                 },

@@ -45,7 +45,8 @@ def authenticate():
 @limiter.limit(lambda: current_app.config["API_RATE_LIMIT"],
                key_func=_limit_key)
 def receipt_link():
-    """Body: {"dossier_code", "counter", "field"?, "procedure_code"?} → 201 with url and QR."""
+    """Body: {"dossier_code", "counter", "field"?, "procedure_code"?, "deciding_agency"?}
+    → 201 with url and QR."""
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # "[[[[…" deeper than Python's stack; silent= only covers ValueError
@@ -54,7 +55,8 @@ def receipt_link():
         return render_error(400, "the body must be a JSON object")
     try:
         link = make_receipt_link(g.api_unit, data.get("counter"), data.get("dossier_code"),
-                                 data.get("field"), data.get("procedure_code"))
+                                 data.get("field"), data.get("procedure_code"),
+                                 deciding_code=data.get("deciding_agency"))
     except ReceiptLinkError as exc:
         body, _ = render_error(422, exc.message)
         body["field"] = exc.field
@@ -64,5 +66,6 @@ def receipt_link():
         "expires_at": link.expires_at.isoformat(timespec="seconds"),
         "unit": g.api_unit.code,
         "counter": link.counter.code,
+        "deciding_agency": link.deciding_unit.code if link.deciding_unit else None,
         "qr_png_base64": base64.b64encode(qr_png(link.url, box_size=6)).decode("ascii"),
     }, 201

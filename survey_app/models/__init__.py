@@ -2,7 +2,17 @@
 
 from survey_app.models.access import ROLES, AuditLog, User
 from survey_app.models.base import Base, db, utcnow
-from survey_app.models.organisation import UNIT_KINDS, UNIT_LEVELS, Counter, Field, Unit
+from survey_app.models.lineage import LINEAGE_CHANGES, LineageCounter, UnitLineage
+from survey_app.models.organisation import (
+    TWO_TIER_SINCE,
+    UNIT_KINDS,
+    UNIT_LEVELS,
+    Counter,
+    Field,
+    Unit,
+    district_outlives_reform,
+    is_district,
+)
 from survey_app.models.planning import TARGET_METRICS, TARGET_SCOPES, DossierVolume, Target
 from survey_app.models.survey import (
     CHANNELS,
@@ -15,8 +25,9 @@ from survey_app.models.survey import (
 )
 
 __all__ = [
-    "CHANNELS", "COMMENT_STATUSES", "RESPONSE_STATUSES", "ROLES", "TARGET_METRICS",
-    "TARGET_SCOPES", "UNIT_KINDS", "UNIT_LEVELS", "Answer", "AuditLog", "Base", "Comment",
-    "Counter", "DossierVolume", "Field", "InstrumentVersion", "Response", "Target", "Unit",
-    "User", "db", "utcnow",
+    "CHANNELS", "COMMENT_STATUSES", "LINEAGE_CHANGES", "RESPONSE_STATUSES", "ROLES",
+    "TARGET_METRICS", "TARGET_SCOPES", "TWO_TIER_SINCE", "UNIT_KINDS", "UNIT_LEVELS", "Answer",
+    "AuditLog", "Base", "Comment", "Counter", "DossierVolume", "Field", "InstrumentVersion",
+    "LineageCounter", "Response", "Target", "Unit", "UnitLineage", "User", "db",
+    "district_outlives_reform", "is_district", "utcnow",
 ]

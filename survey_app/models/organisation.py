@@ -1,17 +1,54 @@
-"""Who serves: units (a tree), fields of procedures, counters."""
+"""Who serves: units (a tree with validity dates), fields of procedures, counters.
+
+Since 2025-07-01 local government has two tiers, province and commune (Resolution
+202/2025/QH15, NĐ 150 and 151/2025); district units stay only as history. Units carry
+[valid_from, valid_to) and the lineage between them lives in survey_app.models.lineage.
+"""
 
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import db
 
-# Kinds of unit and the administrative level (cấp) each may sit at.
-UNIT_KINDS = ("tinh", "huyen", "xa", "so", "phong", "su_nghiep")
+# Kinds of unit. The first six codes are those of the three-tier model and keep working.
+UNIT_KINDS = (
+    "tinh",            # UBND tỉnh / thành phố trực thuộc trung ương
+    "huyen",           # UBND huyện (history only: abolished 2025-07-01)
+    "xa",              # UBND xã / phường / đặc khu
+    "so",              # sở, ban, ngành of the province
+    "phong",           # a phòng chuyên môn (of a district before 2025, of a sở)
+    "su_nghiep",       # đơn vị sự nghiệp (hospital, school, centre)
+    "hcc_tinh",        # Trung tâm Phục vụ hành chính công of the province
+    "hcc_chi_nhanh",   # a branch of the provincial centre
+    "hcc_xa",          # Trung tâm Phục vụ hành chính công of a commune
+    "diem_tiep_nhan",  # a reception point (điểm tiếp nhận) of a centre
+    "xa_van_phong",    # Văn phòng HĐND và UBND of a commune
+    "xa_kinh_te",      # Phòng Kinh tế (Kinh tế – Hạ tầng – Đô thị in wards)
+    "xa_van_hoa_xh",   # Phòng Văn hóa – Xã hội of a commune
+    "nganh_doc",       # vertical agency serving at the centres: Công an, Thuế, BHXH
+)
 UNIT_LEVELS = ("tinh", "huyen", "xa")
+# The first day of the two-tier structure; district units must end by then.
+TWO_TIER_SINCE = date(2025, 7, 1)
+DISTRICT_KINDS = frozenset({"huyen"})
+DISTRICT_LEVELS = frozenset({"huyen"})
+
+
+def is_district(kind: str | None, level: str | None) -> bool:
+    """A body of the abolished district tier (by its kind or its level)."""
+    return kind in DISTRICT_KINDS or level in DISTRICT_LEVELS
+
+
+def district_outlives_reform(kind: str | None, level: str | None,
+                             valid_to: date | None) -> bool:
+    """True for a district body said to exist on or after 2025-07-01: refused by the admin
+    forms and imports (existing rows are left as they are, so old databases still load)."""
+    return is_district(kind, level) and (valid_to is None or valid_to > TWO_TIER_SINCE)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -37,6 +74,8 @@ class Unit(db.Model):
         CheckConstraint(_in("kind", UNIT_KINDS), name="kind"),
         CheckConstraint(_in("level", UNIT_LEVELS), name="level"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        CheckConstraint("valid_from IS NULL OR valid_to IS NULL OR valid_from < valid_to",
+                        name="validity_order"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +92,12 @@ class Unit(db.Model):
     publish_results: Mapped[bool] = mapped_column(Boolean, default=False)
     # Per-unit API key for the one-stop software (only its hash is stored).
     api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Official code (mã đơn vị hành chính, or the agency's mã định danh); optional.
+    admin_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # Validity [valid_from, valid_to): valid_to is the first day the unit no longer
+    # exists (usually the effective date of its lineage). NULL = open-ended.
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent")
@@ -60,6 +105,10 @@ class Unit(db.Model):
 
     def name(self, locale: str = "vi") -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name_vi
+
+    def valid_on(self, day: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day < self.valid_to))
 
     def __repr__(self) -> str:
         return f"<Unit {self.code}>"
@@ -118,5 +167,6 @@ class Counter(db.Model):
         return f"<Counter {self.slug}>"
 
 
-__all__ = ["UNIT_KINDS", "UNIT_LEVELS", "Counter", "Field", "Unit", "new_slug",
+__all__ = ["DISTRICT_KINDS", "DISTRICT_LEVELS", "TWO_TIER_SINCE", "UNIT_KINDS", "UNIT_LEVELS",
+           "Counter", "Field", "Unit", "district_outlives_reform", "is_district", "new_slug",
            "new_verify_code"]

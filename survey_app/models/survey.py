@@ -97,7 +97,12 @@ class Response(db.Model):
     counter_id: Mapped[int | None] = mapped_column(
         ForeignKey("counters.id", ondelete="RESTRICT"), index=True
     )
+    # The receiving unit: where the dossier was filed (the counter's unit).
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    # The deciding agency (cơ quan có thẩm quyền giải quyết), when the receipt link names
+    # it; under NĐ 118/2025 a dossier may be filed anywhere in the province.
+    deciding_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="RESTRICT"), index=True)
     field_id: Mapped[int] = mapped_column(ForeignKey("fields.id", ondelete="RESTRICT"))
     procedure_code: Mapped[str | None] = mapped_column(String(40))  # mã TTHC, if known
     channel: Mapped[str] = mapped_column(String(16))
@@ -119,7 +124,8 @@ class Response(db.Model):
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
     )
     instrument_version: Mapped[InstrumentVersion] = relationship()
-    unit = relationship("Unit")
+    unit = relationship("Unit", foreign_keys=[unit_id])
+    deciding_unit = relationship("Unit", foreign_keys=[deciding_unit_id])
     field = relationship("Field")
     counter = relationship("Counter")
 

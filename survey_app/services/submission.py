@@ -196,6 +196,14 @@ def known_field(counter: Counter, claim: DossierClaim | None) -> Field | None:
     return (claim and active_field(claim.field_code)) or counter.field
 
 
+def _deciding_unit(claim: DossierClaim | None) -> int | None:
+    """The deciding agency the link named, if that unit still exists (it was checked when
+    the link was made; a unit deleted since then must not make the submission fail)."""
+    if claim is None or claim.deciding_unit_id is None:
+        return None
+    return claim.deciding_unit_id if db.session.get(Unit, claim.deciding_unit_id) else None
+
+
 def selectable_fields() -> list[Field]:
     return list(db.session.scalars(
         db.select(Field).filter_by(active=True).order_by(Field.sort_order, Field.name_vi)))
@@ -242,6 +250,7 @@ def submit(req: SubmissionRequest) -> SubmissionResult:
         counter_id=counter.id,
         unit_id=counter.unit_id,
         field_id=the_field.id,
+        deciding_unit_id=_deciding_unit(claim),
         procedure_code=(claim.procedure_code or None) if claim else None,
         channel=req.channel or ("receipt_qr" if claim else "counter_qr"),
         submitted_at=now,

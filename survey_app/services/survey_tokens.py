@@ -8,7 +8,10 @@ token of one kind can never be replayed as the other.
   refresh or a network retry of the same form can store at most one response.
 - The **receipt token** is printed (as a QR code) on the one-stop receipt. It carries the
   keyed hash of the dossier code – never the code itself, so the code appears in no URL,
-  log or database – plus the counter and, when known, the field and procedure code.
+  log or database – plus the counter and, when known, the field, the procedure code and
+  the deciding agency (a unit id; NĐ 118/2025: the agency that decides a dossier is often
+  not the one that received it). Links printed before the agency was carried (four
+  elements) stay valid.
 """
 
 from __future__ import annotations
@@ -91,14 +94,19 @@ class DossierClaim:
     field_code: str | None
     procedure_code: str | None
     issued_at: datetime
+    deciding_unit_id: int | None = None
 
 
 def issue_receipt_token(counter_id: int, dossier_code: str, field_code: str | None = None,
-                        procedure_code: str | None = None) -> str:
+                        procedure_code: str | None = None,
+                        deciding_unit_id: int | None = None) -> str:
     """A signed token for one dossier; only the keyed hash of the code goes in it."""
     digest = bytes.fromhex(dossier_hash(dossier_code))
     compact = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    return _serializer(RECEIPT_SALT).dumps([counter_id, compact, field_code, procedure_code])
+    payload = [counter_id, compact, field_code, procedure_code]
+    if deciding_unit_id is not None:
+        payload.append(deciding_unit_id)
+    return _serializer(RECEIPT_SALT).dumps(payload)
 
 
 def receipt_link_seconds() -> int:
@@ -109,10 +117,12 @@ def read_receipt_token(token: str, counter_id: int) -> DossierClaim:
     """Verify a receipt token for this counter; raises TokenInvalid / TokenExpired."""
     payload, issued = _load(RECEIPT_SALT, token or "", receipt_link_seconds())
     try:
-        token_counter, compact, field_code, procedure_code = payload  # type: ignore[misc]
+        token_counter, compact, field_code, procedure_code, *rest = payload  # type: ignore[misc]
         digest = base64.urlsafe_b64decode(compact + "=" * (-len(compact) % 4))
     except (TypeError, ValueError):
         raise TokenInvalid() from None
-    if token_counter != counter_id or len(digest) != 32:
+    deciding = rest[0] if rest else None
+    if (token_counter != counter_id or len(digest) != 32 or len(rest) > 1
+            or not (deciding is None or (type(deciding) is int and deciding > 0))):
         raise TokenInvalid()
-    return DossierClaim(counter_id, digest.hex(), field_code, procedure_code, issued)
+    return DossierClaim(counter_id, digest.hex(), field_code, procedure_code, issued, deciding)

@@ -4,6 +4,7 @@ row-level Vietnamese errors in the preview and changes nothing; a good one appli
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -48,19 +49,20 @@ def xlsx(rows) -> bytes:
     return out.getvalue()
 
 
-GOOD_UNITS = (HEADER +
-              "X-MOI,UBND xã Mới,,xa,xa,H-NEW\n"      # its parent comes later in the file
-              "H-NEW,UBND huyện Mới,New District,huyen,huyen,T-HT\n"
-              "X-TL,UBND xã Tùng Lộc (sửa tên),,xa,xa,H-CL\n"
-              "H-CL,UBND huyện Can Lộc,,huyen,huyen,T-HT\n").encode()
+GOOD_UNITS = (HEADER.replace("\n", ",valid_to\n") +
+              "X-MOI,UBND xã Mới,,xa,xa,H-NEW,\n"      # its parent comes later in the file
+              # districts exist only as history: they end by 2025-07-01
+              "H-NEW,UBND huyện Mới,New District,huyen,huyen,T-HT,2025-07-01\n"
+              "X-TL,UBND xã Tùng Lộc (sửa tên),,xa,xa,H-CL,\n"
+              "H-CL,UBND huyện Can Lộc,,huyen,huyen,T-HT,01/07/2025\n").encode()
 
 
 def test_valid_unit_file_previews_then_applies_exactly_once(app, client, world, admin):
     before = snapshot(app)
     preview = upload(client, "don-vi", GOOD_UNITS)
     assert preview.status_code == 200
-    assert "Mới: 2" in preview.text and "Cập nhật: 1" in preview.text
-    assert "Không đổi: 1" in preview.text
+    assert "Mới: 2" in preview.text and "Cập nhật: 2" in preview.text
+    assert "Không đổi: 0" in preview.text
     assert snapshot(app) == before  # a preview writes nothing
     done = confirm(client, "don-vi", preview.text)
     assert done.status_code == 302
@@ -69,8 +71,10 @@ def test_valid_unit_file_previews_then_applies_exactly_once(app, client, world, 
         assert units["X-MOI"].parent_id == units["H-NEW"].id
         assert units["H-NEW"].parent_id == units["T-HT"].id
         assert units["X-TL"].name_vi == "UBND xã Tùng Lộc (sửa tên)"
+        assert units["H-CL"].valid_to == units["H-NEW"].valid_to == date(2025, 7, 1)
+        assert units["X-TL"].valid_to is None
     actions = audit_actions(app)
-    assert actions.count("unit.create") == 2 and actions.count("unit.update") == 1
+    assert actions.count("unit.create") == 2 and actions.count("unit.update") == 2
     assert actions.count("import.units") == 1
     # The same confirmation again: the statuses changed (all unchanged now), nothing applied.
     again = confirm(client, "don-vi", preview.text)
@@ -97,6 +101,22 @@ BAD_UNIT_FILES = {
     "NUL in a name": (HEADER + "X-A,Xã\x00A,,xa,xa,\n", "Dòng 2, cột name_vi: có ký tự điều khiển"),
     "escape sequence": (HEADER + "X-A,Xã A,\x1b[31mRed,xa,xa,\n", "Dòng 2, cột name_en: có ký tự"),
     "line break": (HEADER + 'X-A,"Xã\nA",,xa,xa,\n', "Dòng 2, cột name_vi: có ký tự điều khiển"),
+    # two tiers since 2025-07-01: a district body can only be history
+    "open district": (HEADER + "H-A,Huyện A,,huyen,huyen,\n",
+                      "Dòng 2, cột valid_to: cấp huyện đã bỏ từ ngày 01/07/2025"),
+    "district after reform": (HEADER.replace("\n", ",valid_to\n")
+                              + "H-A,Huyện A,,huyen,huyen,,2026-01-01\n",
+                              "Dòng 2, cột valid_to: cấp huyện đã bỏ"),
+    "district office kept open": (HEADER + "P-A,Phòng Tư pháp,,phong,huyen,\n",
+                                  "Dòng 2, cột valid_to: cấp huyện đã bỏ"),
+    "bad date": (HEADER.replace("\n", ",valid_from\n") + "X-A,Xã A,,xa,xa,,31/02/2025\n",
+                 "Dòng 2, cột valid_from: ngày \"31/02/2025\" không hợp lệ"),
+    "dates reversed": (HEADER.replace("\n", ",valid_from,valid_to\n")
+                       + "X-A,Xã A,,xa,xa,,2025-07-01,2025-01-01\n",
+                       "Dòng 2, cột valid_to: ngày hết hiệu lực phải sau"),
+    "official code twice": (HEADER.replace("\n", ",admin_code\n")
+                            + "X-A,Xã A,,xa,xa,,26734\nX-B,Xã B,,xa,xa,,26734\n",
+                            "Dòng 3, cột admin_code: mã đơn vị hành chính \"26734\" trùng"),
 }
 
 
@@ -238,3 +258,31 @@ def test_volume_xlsx_numbers(app, client, world, admin):
                  ["X-TL", "dat-dai", "2026-H1", 250.0], ["X-TL", "tu-phap-ho-tich", "2026-M03", 12]])
     preview = upload(client, "so-lieu-ho-so", book, "hoso.xlsx")
     assert preview.status_code == 200 and "Mới: 2" in preview.text
+
+
+def test_new_kinds_official_codes_and_validity_are_imported(app, client, world, admin):
+    content = (HEADER.replace("\n", ",admin_code,valid_from\n")
+               + "P-HCC,Trung tâm Phục vụ hành chính công phường Mới,,hcc_xa,xa,X-TL,,"
+                 "2025-07-01\n"
+               + "P-DTN,Điểm tiếp nhận Tùng Lộc,,diem_tiep_nhan,xa,P-HCC,,2025-07-01\n"
+               + "CA-T,Công an tỉnh,,nganh_doc,tinh,T-HT,000.00.01.H42,\n").encode()
+    preview = upload(client, "don-vi", content)
+    assert preview.status_code == 200 and "Mới: 3" in preview.text
+    assert confirm(client, "don-vi", preview.text).status_code == 302
+    with app.app_context():
+        units = {u.code: u for u in db.session.scalars(sa.select(Unit))}
+        assert units["P-DTN"].kind == "diem_tiep_nhan"
+        assert units["P-HCC"].valid_from == date(2025, 7, 1) and units["P-HCC"].valid_to is None
+        assert units["CA-T"].admin_code == "000.00.01.H42"
+    # The official code belongs to CA-T now: another unit cannot take it.
+    taken = upload(client, "don-vi", (HEADER.replace("\n", ",admin_code\n")
+                                      + "X-Z,Xã Z,,xa,xa,,000.00.01.H42\n").encode())
+    assert taken.status_code == 422 and "đã là của đơn vị CA-T" in taken.text
+
+
+def test_district_refusal_is_in_english_with_lang_en(app, client, world, admin):
+    reply = submit(client, "/admin/nhap/don-vi?lang=en", {},
+                   files={"file": (io.BytesIO((HEADER + "H-A,Huyện A,,huyen,huyen,\n").encode()),
+                                   "tep.csv")})
+    assert reply.status_code == 422
+    assert "district" in reply.text and "2025-07-01" in reply.text

@@ -4,6 +4,7 @@ real response (200 and errors) validates against the documented schema."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from survey_app.api.openapi import LEVELS, PARAMETERS
 
@@ -53,8 +54,8 @@ def conforms(value, schema: dict, spec: dict, path: str = "$") -> None:
     return None
 
 
-def _check(spec, response):
-    operation = spec["paths"]["/indices"]["get"]
+def _check(spec, response, operation=("/indices", "get")):
+    operation = spec["paths"][operation[0]][operation[1]]
     documented = operation["responses"][str(response.status_code)]
     conforms(response.get_json(), documented["content"]["application/json"]["schema"], spec)
 
@@ -95,3 +96,61 @@ def test_error_responses_match_the_schema(spec, api, username, query, status):
     response = api(username, query)
     assert response.status_code == status
     _check(spec, response)
+
+
+@pytest.fixture
+def receipt_api(demo_app):
+    """POST /receipt-links with the API key of a unit that has a counter, and a department
+    valid today to name as the deciding agency."""
+    from datetime import date
+
+    from survey_app.extensions import db
+    from survey_app.models import Counter, Unit
+    from survey_app.services.credentials import issue_unit_key
+
+    with demo_app.app_context():
+        counter = db.session.scalar(sa.select(Counter).filter_by(active=True)
+                                    .order_by(Counter.id).limit(1))
+        key = issue_unit_key(counter.unit)
+        db.session.add(Unit(code="S-OPENAPI", name_vi="Sở Tài chính", kind="so",
+                            level="tinh", admin_code="000.00.05.H98",
+                            valid_from=date(2025, 7, 1)))
+        db.session.commit()
+        counter_code = counter.code
+    client = demo_app.test_client()
+
+    def post(body, key_=key):
+        body = {k: (counter_code if v == "<counter>" else v) for k, v in body.items()} \
+            if isinstance(body, dict) else body
+        return client.post("/api/v1/receipt-links", json=body,
+                           headers={"Authorization": f"Bearer {key_}"} if key_ else {})
+    return post
+
+
+def test_receipt_request_fields_are_documented():
+    from survey_app.api.openapi import RECEIPT_REQUEST
+
+    assert set(RECEIPT_REQUEST["properties"]) == {"dossier_code", "counter", "field",
+                                                  "procedure_code", "deciding_agency"}
+
+
+@pytest.mark.parametrize("body, status, key", [
+    ({"dossier_code": "HS-OA-1", "counter": "<counter>", "deciding_agency": "S-OPENAPI",
+      "procedure_code": "1.004227", "field": "dat-dai"}, 201, True),
+    ({"dossier_code": "HS-OA-2", "counter": "<counter>", "deciding_agency": "000.00.05.H98"},
+     201, True),
+    ({"dossier_code": "HS-OA-3", "counter": "<counter>"}, 201, True),
+    ({"dossier_code": "HS-OA-4", "counter": "<counter>", "deciding_agency": "KHONG-CO"},
+     422, True),
+    ([1], 400, True),
+    ({"dossier_code": "HS-OA-5", "counter": "<counter>"}, 401, False),
+])
+def test_receipt_link_responses_match_the_schema(spec, receipt_api, body, status, key):
+    response = receipt_api(body) if key else receipt_api(body, key_=None)
+    assert response.status_code == status, response.get_json()
+    _check(spec, response, ("/receipt-links", "post"))
+    if status == 201:
+        named = body.get("deciding_agency")
+        assert response.get_json()["deciding_agency"] == ("S-OPENAPI" if named else None)
+    if status == 422:
+        assert response.get_json()["field"] == "deciding_agency"

@@ -1,4 +1,4 @@
-"""Admin imports under hostile files: units and dossier volumes, CSV and XLSX.
+"""Admin imports under hostile files: units, dossier volumes and lineage, CSV and XLSX.
 
 Random bytes, broken CSV, wrong encodings, formula injection, huge cells, control
 characters: the answer is a preview page (200) or a page with the file's or the rows'
@@ -81,7 +81,7 @@ def preview_then_confirm(app, client, slug: str, content: bytes, filename: str) 
         assert table_counts(app) == before
         return
     # Applied: the pages that list what was imported still render.
-    page = "/admin/don-vi" if slug == "don-vi" else "/admin/so-lieu-ho-so"
+    page = "/admin/so-lieu-ho-so" if slug == "so-lieu-ho-so" else "/admin/don-vi"
     listing = client.get(page)
     assert listing.status_code == 200
     assert b"<script>alert(1)" not in listing.data and b"<img src=x" not in listing.data
@@ -112,6 +112,26 @@ def test_volume_import_with_hostile_files(any_app, any_admin_client, header, row
     else:
         content, filename = csv_bytes(header, rows, ",", "utf-8"), "so-lieu.csv"
     preview_then_confirm(any_app, any_admin_client, "so-lieu-ho-so", content, filename)
+
+
+LINEAGE_HEADER = ["predecessor", "successor", "effective_date", "change", "counters", "note"]
+lineage_cells = st.one_of(
+    nasty_text,
+    st.sampled_from(["X-TL", "H-CL", "T-HT", "X-NEW", "merge", "split", "rename", "move",
+                     "MC", "MC|MC", "2025-07-01", "01/07/2025", "2025-02-30", "31/12/1899",
+                     "9999-12-31", "0001-01-01", "2025-07-01 00:00:00", ""]),
+)
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(lineage_cells, min_size=4, max_size=6), max_size=6),
+       as_xlsx=st.booleans())
+def test_lineage_import_with_hostile_files(any_app, any_admin_client, rows, as_xlsx):
+    if as_xlsx:
+        content, filename = xlsx_bytes(LINEAGE_HEADER, rows), "pha-he.xlsx"
+    else:
+        content, filename = csv_bytes(LINEAGE_HEADER, rows, ",", "utf-8"), "pha-he.csv"
+    preview_then_confirm(any_app, any_admin_client, "pha-he-don-vi", content, filename)
 
 
 # Named, so that a failure report shows the name rather than 200 kB of bytes.

@@ -123,3 +123,71 @@ def test_link_expiry_follows_the_configured_days(app, client, world):
     assert client.get(f"/s/{world.short_slug}?d={fresh}").status_code == 200
     assert client.get(f"/s/{world.short_slug}?d={stale}").status_code == 410
     assert form_of(client, f"/s/{world.short_slug}")  # the counter still works without it
+
+
+@pytest.fixture
+def agencies(app, world):
+    """A department valid today (by code and by official code) and a district that ended."""
+    from datetime import date
+
+    with app.app_context():
+        db.session.add_all([
+            Unit(code="S-TC", name_vi="Sở Tài chính", kind="so", level="tinh",
+                 admin_code="000.00.05.H99", valid_from=date(2025, 3, 1)),
+            Unit(code="H-OLD", name_vi="UBND huyện Cũ", kind="huyen", level="huyen",
+                 valid_to=date(2025, 7, 1)),
+            Unit(code="S-OFF", name_vi="Sở đã ngừng", kind="so", level="tinh", active=False),
+        ])
+        db.session.commit()
+
+
+@pytest.mark.parametrize("named_by", ["S-TC", "000.00.05.H99"])
+def test_link_carries_the_deciding_agency_into_the_stored_response(client, world, app, api_key,
+                                                                   agencies, named_by):
+    reply = ask(client, api_key, dossier_code="HS-DEC-1", counter="MC",
+                deciding_agency=named_by, procedure_code="1.004227")
+    assert reply.status_code == 201, reply.json
+    assert reply.json["deciding_agency"] == "S-TC"
+    path = reply.json["url"].removeprefix("http://localhost")
+    _, sent = fill_short(client, world.short_slug, path.removeprefix(f"/s/{world.short_slug}"))
+    assert sent.status_code == 303
+    with app.app_context():
+        stored = db.session.scalar(db.select(Response))
+        assert (stored.unit.code, stored.deciding_unit.code, stored.procedure_code) == (
+            "X-TEST", "S-TC", "1.004227")
+
+
+def test_link_without_a_deciding_agency_stores_none(client, world, app, api_key):
+    reply = ask(client, api_key, dossier_code="HS-DEC-2", counter="MC")
+    assert reply.status_code == 201 and reply.json["deciding_agency"] is None
+    path = reply.json["url"].removeprefix("http://localhost")
+    fill_short(client, world.short_slug, path.removeprefix(f"/s/{world.short_slug}"))
+    with app.app_context():
+        assert db.session.scalar(db.select(Response.deciding_unit_id)) is None
+
+
+@pytest.mark.parametrize("agency", ["KHONG-CO", "H-OLD", "S-OFF", "x" * 33, 7, "S\x00TC"])
+def test_unknown_or_not_current_deciding_agency_is_refused_naming_the_field(
+        client, world, api_key, agencies, agency):
+    reply = ask(client, api_key, dossier_code="HS-DEC-3", counter="MC", deciding_agency=agency)
+    assert reply.status_code == 422, reply.json
+    assert reply.json["field"] == "deciding_agency" and reply.json["status"] == 422
+
+
+def test_token_with_a_malformed_agency_is_invalid(app, world):
+    from survey_app.services.survey_tokens import (
+        RECEIPT_SALT,
+        TokenInvalid,
+        _serializer,
+        read_receipt_token,
+    )
+
+    with app.test_request_context():
+        compact = "A" * 43
+        for extra in (["x"], [1.5], [True], [-1], [1, 2]):
+            token = _serializer(RECEIPT_SALT).dumps([world.short_id, compact, None, None,
+                                                     *extra])
+            with pytest.raises(TokenInvalid):
+                read_receipt_token(token, world.short_id)
+        token = _serializer(RECEIPT_SALT).dumps([world.short_id, compact, None, None, 5])
+        assert read_receipt_token(token, world.short_id).deciding_unit_id == 5
