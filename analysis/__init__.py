@@ -3,27 +3,50 @@
 Public API (see docs/analysis.md):
 - :func:`compute_indices` — one call on a long answers table.
 - :mod:`analysis.engine` — the two-pass sufficient-statistics contract for the SQL path:
-  :func:`pass1_sums`, :func:`score_coefficients`, :func:`pass2_sums`, :func:`finish`.
-- :mod:`analysis.intervals` — interval functions; :mod:`analysis.targets` — target
-  judgement; :mod:`analysis.periods` — reporting periods.
+  :func:`pass1_sums`, :func:`score_coefficients`, :func:`pass2_sums`, :func:`finish`;
+  :func:`indices_from_patterns` — the same from respondents' answer patterns.
+- :mod:`analysis.io` — the CSV readers; :mod:`analysis.intervals` — interval
+  functions; :mod:`analysis.targets` — target judgement; :mod:`analysis.periods` —
+  reporting periods.
+
+The names below load on first use (PEP 562): ``import analysis`` itself imports
+neither numpy nor scipy, statsmodels or matplotlib, so that ``python -m analysis
+--help`` and a web worker's boot pay only for what they use.
 """
 
-from analysis.answers import InputError, encode_answers, read_answers
-from analysis.engine import finish, pass1_sums, pass2_sums, score_coefficients
-from analysis.indices import compute_indices
-from analysis.targets import apply_targets, judge_target, n_needed, read_targets
+from __future__ import annotations
 
-__all__ = [
-    "InputError",
-    "apply_targets",
-    "compute_indices",
-    "encode_answers",
-    "finish",
-    "judge_target",
-    "n_needed",
-    "pass1_sums",
-    "pass2_sums",
-    "read_answers",
-    "read_targets",
-    "score_coefficients",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "InputError": "analysis.io",
+    "read_answers": "analysis.io",
+    "read_targets": "analysis.io",
+    "add_satisfied": "analysis.answers",
+    "encode_answers": "analysis.answers",
+    "finish": "analysis.engine",
+    "pass1_sums": "analysis.engine",
+    "pass2_sums": "analysis.engine",
+    "score_coefficients": "analysis.engine",
+    "compute_indices": "analysis.indices",
+    "indices_from_patterns": "analysis.patterns",
+    "apply_targets": "analysis.targets",
+    "judge_target": "analysis.targets",
+    "n_needed": "analysis.targets",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -1,36 +1,34 @@
-"""Front end: read and validate the long answers table, encode it as integer codes.
+"""Front end of the engine: encode a validated long answers table as integer codes.
 
 The answers table has one row per answer: ``response_id, unit, field, period, element,
-item, value`` (+ optional weight and stratum columns). ``value`` is 1–5, or empty for
-"không áp dụng"/no answer. Validation errors are :class:`InputError` carrying the file
-line number (header = line 1, first data row = line 2).
+item, value`` (+ optional ``satisfied``, weight and stratum columns); it is read and
+validated by :func:`analysis.io.read_answers`. ``value`` is the scale value, or empty
+for "không áp dụng"/no answer. Whether an answer counts as satisfied is an input
+(``satisfied``); where a table has no such column, :func:`add_satisfied` applies the
+rule of the instrument the answers were given on (its scales' ``satisfied`` values).
 """
 
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["REQUIRED_COLUMNS", "InputError", "CodedAnswers", "read_answers", "encode_answers"]
+from analysis.io import SATISFIED, InputError, first_positions
 
-REQUIRED_COLUMNS = ("response_id", "unit", "field", "period", "element", "item", "value")
-#: Columns that must be constant within one response.
-RESPONSE_LEVEL = ("unit", "field", "period")
-SATISFIED_VALUES = (4, 5)
+if TYPE_CHECKING:
+    from instruments import Instrument
 
+__all__ = ["CodedAnswers", "DEFAULT_INSTRUMENT", "add_satisfied", "encode_answers",
+           "find_instrument"]
 
-class InputError(ValueError):
-    """Bad input; ``line`` is the 1-based line of the file it was found on (or None)."""
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        self.line = line
-        super().__init__(f"line {line}: {message}" if line is not None else message)
+#: The instrument whose rule applies when neither a ``satisfied`` column nor an
+#: instrument is given (the national SIPAS questionnaire: answers 4–5 are satisfied).
+DEFAULT_INSTRUMENT = "sipas-2022"
 
 
 @dataclass(frozen=True)
@@ -59,168 +57,21 @@ class CodedAnswers:
         return len(self.resp_group)
 
 
-def read_small_csv(path: str | Path, columns: Sequence[str], what: str) -> pd.DataFrame:
-    """Read a small side file (targets, volumes, overall, expectations) as text, with the
-    CLI's error contract: one :class:`InputError` naming the problem (and line 1 for a
-    header problem). Header names are stripped; every column is kept."""
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{what} file is not valid UTF-8") from None
-    except pd.errors.EmptyDataError:
-        raise InputError(f"empty {what} file: no header", 1) from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read {what} file: {exc}") from None
-    df.columns = [c.strip() for c in df.columns]
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(f"{what} file misses column(s): {', '.join(missing)}", 1)
-    return df
-
-
-def _line(df: pd.DataFrame, pos: int) -> int:
-    return int(df["_line"].iat[pos])
-
-
-def _first_inconsistent(df: pd.DataFrame, key: str, col: str) -> None:
-    """Raise if ``col`` is not constant within each ``key`` (vectorised)."""
-    kcode, _ = pd.factorize(df[key], sort=False)
-    ccode, _ = pd.factorize(df[col], sort=False, use_na_sentinel=False)
-    first_pos = _first_positions(kcode, int(kcode.max()) + 1)
-    bad = np.flatnonzero(ccode != ccode[first_pos[kcode]])
-    if bad.size:
-        i = int(bad[0])
-        j = int(first_pos[kcode[i]])
-        raise InputError(
-            f"{key} {df[key].iat[i]!r} has {col} {df[col].iat[i]!r} here but "
-            f"{df[col].iat[j]!r} on line {_line(df, j)}",
-            _line(df, i),
-        )
-
-
-def _utf8_error_line(path: Path, exc: UnicodeDecodeError) -> int:
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
-    return 1
-
-
-def read_answers(
-    path: str | Path,
-    by: Sequence[str] = (),
-    weights: str | None = None,
-    strata: str | None = None,
-) -> pd.DataFrame:
-    """Read and validate ANSWERS.csv; return it with ``value`` as float (NaN = n/a),
-    a float ``weight`` column (1 if unweighted), a ``stratum`` column and ``_line``.
-
-    Raises :class:`InputError` naming the line for every problem the CLI reports.
-    """
-    path = Path(path)
-    try:
-        df = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-            skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL,
-        )
-    except UnicodeDecodeError as exc:
-        raise InputError("file is not valid UTF-8", _utf8_error_line(path, exc)) from None
-    except pd.errors.EmptyDataError:
-        raise InputError("empty file: no header", 1) from None
-    except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else "cannot parse CSV"
-        raise InputError(f"malformed CSV: {msg}", int(m.group(1)) if m else None) from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read file: {exc}") from None
-    df.columns = [c.strip() for c in df.columns]
-    needed = list(REQUIRED_COLUMNS) + list(by) + [c for c in (weights, strata) if c]
-    missing = [c for c in dict.fromkeys(needed) if c not in df.columns]
-    if missing:
-        raise InputError(f"missing column(s): {', '.join(missing)}", 1)
-    df["_line"] = np.arange(2, len(df) + 2)
-    blank = (df[list(REQUIRED_COLUMNS)] == "").all(axis=1)
-    df = df.loc[~blank.to_numpy()].reset_index(drop=True)
-    if df.empty:
-        raise InputError("no answers after the header", 2)
-    return validate_answers(df, by=by, weights=weights, strata=strata)
-
-
-def validate_answers(
-    df: pd.DataFrame,
-    by: Sequence[str] = (),
-    weights: str | None = None,
-    strata: str | None = None,
-) -> pd.DataFrame:
-    """Check a string-typed answers table (as read by :func:`read_answers`)."""
-    if "_line" not in df.columns:
-        df = df.assign(_line=np.arange(2, len(df) + 2))
-    for col in ("response_id", "unit", "field", "period", "element", "item", *by):
-        empty = np.flatnonzero((df[col].astype(str).str.strip() == "").to_numpy())
-        if empty.size:
-            raise InputError(f"empty {col}", _line(df, int(empty[0])))
-    raw = df["value"].astype(str).str.strip()
-    value = pd.to_numeric(raw.where(raw != ""), errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero(
-        (raw != "").to_numpy() & ~np.isin(value, [1, 2, 3, 4, 5])
-    )
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(
-            f"value {raw.iat[i]!r} is not 1–5 or empty (not applicable)", _line(df, i)
-        )
-    out = df.assign(value=value)
-    if weights:
-        wraw = df[weights].astype(str).str.strip()
-        w = pd.to_numeric(wraw, errors="coerce").to_numpy(dtype=float)
-        badw = np.flatnonzero(~(np.isfinite(w) & (w > 0)))
-        if badw.size:
-            i = int(badw[0])
-            raise InputError(
-                f"weight {wraw.iat[i]!r} in column {weights!r} is not a positive number",
-                _line(df, i),
-            )
-        out["weight"] = w
-    else:
-        out["weight"] = 1.0
-    if strata:
-        s = df[strata].astype(str).str.strip()
-        bads = np.flatnonzero((s == "").to_numpy())
-        if bads.size:
-            raise InputError(f"empty stratum in column {strata!r}", _line(df, int(bads[0])))
-        out["stratum"] = s
-    else:
-        out["stratum"] = "all"
-    for col in dict.fromkeys((*RESPONSE_LEVEL, *by)):
-        _first_inconsistent(out, "response_id", col)
-    _first_inconsistent(out, "response_id", "weight")
-    _first_inconsistent(out, "response_id", "stratum")
-    _first_inconsistent(out, "item", "element")
-    dup = np.flatnonzero(out.duplicated(["response_id", "item"]).to_numpy())
-    if dup.size:
-        i = int(dup[0])
-        raise InputError(
-            f"response {out['response_id'].iat[i]!r} answers item {out['item'].iat[i]!r} "
-            "a second time",
-            _line(out, i),
-        )
-    if not np.isfinite(value).any():
-        raise InputError("no valid answer: every value is empty (not applicable)", 2)
-    return out
-
-
 def encode_answers(df: pd.DataFrame, by: Sequence[str] = ()) -> CodedAnswers:
     """Encode a validated answers table (columns ``response_id, element, item, value,
-    weight, stratum`` + ``by``) as integer codes; drop not-applicable answers.
+    weight, stratum`` + ``by``, optionally ``satisfied``) as integer codes; drop
+    not-applicable answers. Without ``satisfied``, :func:`add_satisfied` applies the
+    default instrument's rule.
 
     ``value`` is numeric (NaN = not applicable). Items keep their order of first
     appearance in the whole table (the instrument order), even if never answered.
     """
     by = tuple(by)
+    if SATISFIED not in df.columns:
+        df = add_satisfied(df)
+    satisfied = df[SATISFIED].to_numpy(dtype=float)
     item_code, item_labels = pd.factorize(df["item"], sort=False)
-    first = _first_positions(item_code, len(item_labels))
+    first = first_positions(item_code, len(item_labels))
     items = pd.DataFrame(
         {"item": np.asarray(item_labels, dtype=object),
          "element": np.asarray(df["element"].iloc[first], dtype=object)}
@@ -228,16 +79,18 @@ def encode_answers(df: pd.DataFrame, by: Sequence[str] = ()) -> CodedAnswers:
     value = df["value"].to_numpy(dtype=float)
     valid = np.isfinite(value)
     rows = np.flatnonzero(valid)  # codes are built on all rows, then subset: no frame copy
+    if not np.isin(satisfied[rows], (0.0, 1.0)).all():
+        raise ValueError("satisfied must be 1 or 0 for every answered item")
     rcode, _ = pd.factorize(df["response_id"], sort=False)
     rcode, _ = pd.factorize(rcode[rows], sort=False)  # respondents with a valid answer
-    first_row = rows[_first_positions(rcode, int(rcode.max()) + 1)]
+    first_row = rows[first_positions(rcode, int(rcode.max()) + 1)]
     if by:
         combo = np.zeros(len(first_row), dtype=np.int64)
         for col in by:
             c, u = pd.factorize(df[col].iloc[first_row], sort=False)
             combo = combo * len(u) + c
         resp_group, _ = pd.factorize(combo, sort=False)
-        gfirst = first_row[_first_positions(resp_group, int(resp_group.max()) + 1)]
+        gfirst = first_row[first_positions(resp_group, int(resp_group.max()) + 1)]
         groups = df[list(by)].iloc[gfirst].reset_index(drop=True)
         for col in by:  # sorted categoricals: cheap joins in the passes, sorted output
             labels = np.asarray(groups[col], dtype=object)
@@ -259,18 +112,61 @@ def encode_answers(df: pd.DataFrame, by: Sequence[str] = ()) -> CodedAnswers:
         resp_weight=resp_weight,
         answer_resp=rcode.astype(np.int64),
         answer_item=item_code[rows].astype(np.int64),
-        answer_satisfied=(value[rows] >= SATISFIED_VALUES[0]).astype(np.float64),
+        answer_satisfied=satisfied[rows].astype(np.float64),
     )
 
 
-def _first_positions(codes: np.ndarray, n: int) -> np.ndarray:
-    """Position of the first occurrence of each code 0..n-1, for codes numbered in order
-    of first appearance (``pd.factorize(sort=False)``): a code appears first exactly
-    where it exceeds every earlier code."""
-    running = np.maximum.accumulate(codes)
-    new = np.empty(len(codes), dtype=bool)
-    new[0] = True
-    new[1:] = running[1:] > running[:-1]
-    first = np.flatnonzero(new)
-    assert len(first) == n
-    return first
+
+@lru_cache(maxsize=16)
+def find_instrument(spec: str = DEFAULT_INSTRUMENT) -> Instrument:
+    """An instrument by shipped code (``sipas-2022``, newest version; ``sipas-2022@v1``)
+    or by the path of a YAML file. Raises :class:`InputError` when there is none."""
+    from instruments import InstrumentError, load_instrument, shipped_instruments
+
+    if spec.endswith((".yaml", ".yml")):
+        try:
+            return load_instrument(spec)
+        except (OSError, InstrumentError) as exc:
+            raise InputError(f"instrument {spec}: {exc}") from None
+    shipped = [i for i in shipped_instruments() if spec in (i.code, i.key)]
+    if not shipped:
+        raise InputError(f"no shipped instrument {spec!r} (give a code such as "
+                         f"{DEFAULT_INSTRUMENT} or the path of a .yaml file)")
+    return max(shipped, key=lambda i: i.version)
+
+
+def _rule(instrument: Instrument, item: str) -> frozenset[int] | None:
+    """Satisfied values of ``item``: its own scale's if the instrument has it (also as
+    ``<instrument code>:<item>``), else the one rule all the instrument's items share."""
+    code = item.split(":", 1)[1] if item.startswith(f"{instrument.code}:") else item
+    question = instrument.question(code)
+    if question is not None and question.scale.is_satisfaction:
+        return question.scale.satisfied
+    rules = {q.scale.satisfied for q in instrument.items}
+    return rules.pop() if len(rules) == 1 else None
+
+
+def add_satisfied(answers: pd.DataFrame, instrument: Instrument | str = DEFAULT_INSTRUMENT,
+                  item: str = "item") -> pd.DataFrame:
+    """``answers`` with a ``satisfied`` column (1.0/0.0, NaN where ``value`` is NaN): an
+    answer counts as satisfied when its value is one of the ``satisfied`` values of its
+    question's scale in ``instrument`` (an :class:`instruments.Instrument`, a shipped
+    code or a YAML path). Items the instrument does not have use the rule its items
+    share; when they do not share one, :class:`InputError` names the item."""
+    inst = find_instrument(instrument) if isinstance(instrument, str) else instrument
+    codes, labels = pd.factorize(answers[item].astype(str), sort=False)
+    rules = [_rule(inst, label) for label in labels]
+    for label, rule in zip(labels, rules, strict=True):
+        if rule is None:
+            raise InputError(f"item {label!r} is not in instrument {inst.key}, whose items "
+                             "have different satisfied values: add a satisfied column")
+    value = answers["value"].to_numpy(dtype=float)
+    valid = np.isfinite(value)
+    top = max([9, *(v for rule in rules for v in rule)])
+    table = np.zeros((len(rules), top + 1), dtype=bool)  # item code × value → satisfied
+    for k, rule in enumerate(rules):
+        table[k, sorted(rule)] = True
+    whole = np.where(valid & (value == np.round(value)), value, 0).astype(np.int64)
+    hit = table[codes, np.clip(whole, 0, top)]
+    return answers.assign(**{SATISFIED: np.where(np.isfinite(value), hit.astype(float),
+                                                 np.nan)})

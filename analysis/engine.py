@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.answers import CodedAnswers
+from analysis.choices import ELEMENT_RULES, LEVELS
 from analysis.methods import interval_table
 
 __all__ = [
@@ -32,8 +33,6 @@ __all__ = [
     "finish",
 ]
 
-LEVELS = ("item", "element", "overall", "pooled")
-ELEMENT_RULES = ("mean", "pooled")
 
 
 def _bincount_keys(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.choices import METHODS
 from analysis.intervals import (
     clopper_pearson_interval,
     jeffreys_interval,
@@ -23,7 +24,6 @@ from analysis.intervals import (
 
 __all__ = ["METHODS", "interval_table", "ZERO_TOL"]
 
-METHODS = ("logit", "beta", "wilson", "clopper-pearson", "jeffreys")
 #: |p| or |1 − p| below this is 0 or 1 (floating-point noise of a sum of ratios);
 #: se below it is 0 (a variance that cancels exactly in exact arithmetic).
 ZERO_TOL = 1e-12

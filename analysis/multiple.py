@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
+from analysis.choices import ADJUSTMENTS
 from analysis.targets import target_p_value
 
 __all__ = ["ADJUSTMENTS", "adjust_pvalues", "flag_below_target"]
-
-#: Our names → statsmodels' names. ``holm`` controls the family-wise error rate,
-#: ``bh`` the false discovery rate (expected share of false flags among the flags).
-ADJUSTMENTS = {"holm": "holm", "bh": "fdr_bh", "none": None}
 
 
 def adjust_pvalues(p_values: np.ndarray, method: str = "holm") -> np.ndarray:
@@ -40,6 +36,9 @@ def adjust_pvalues(p_values: np.ndarray, method: str = "holm") -> np.ndarray:
     if ADJUSTMENTS[method] is None:
         out[ok] = p[ok]
         return out
+    # statsmodels takes seconds to import: only when p-values are actually adjusted.
+    from statsmodels.stats.multitest import multipletests
+
     out[ok] = multipletests(p[ok], alpha=0.05, method=ADJUSTMENTS[method])[1]
     return out
 

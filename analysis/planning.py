@@ -7,19 +7,15 @@ and Kish L (1965), Survey Sampling, §8.2 (design effect: n·deff).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.answers import InputError, read_small_csv
 from analysis.intervals import wilson_interval
+from analysis.io import VOLUME_COLUMNS
 from analysis.targets import n_needed
 
-__all__ = ["n_for_halfwidth", "plan_sample", "read_volumes", "response_rates"]
-
-VOLUME_COLUMNS = ("unit", "field", "period", "received")
+__all__ = ["n_for_halfwidth", "plan_sample", "response_rates"]
 
 
 def n_for_halfwidth(expected: np.ndarray, halfwidth: float, deff: np.ndarray | float = 1.0,
@@ -70,28 +66,6 @@ def plan_sample(
         out["plan_target"] = target
         nn = pd.array(n_needed(p, np.full(len(out), target), deff, level), dtype="Float64")
         out["n_to_decide"] = nn.round().astype("Int64")
-    return out
-
-
-def read_volumes(path: str | Path) -> pd.DataFrame:
-    """Read VOLUMES.csv ``unit,field,period,received`` (dossiers received, an integer
-    ≥ 0). Errors are :class:`InputError` naming the line."""
-    df = read_small_csv(path, VOLUME_COLUMNS, "volumes")
-    for col in VOLUME_COLUMNS[:3]:
-        empty = np.flatnonzero((df[col].str.strip() == "").to_numpy())
-        if empty.size:
-            raise InputError(f"empty {col}", int(empty[0]) + 2)
-    raw = df["received"].str.strip()
-    rec = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero(~(np.isfinite(rec) & (rec >= 0) & (rec == np.round(rec))))
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(f"received {raw.iat[i]!r} is not a whole number ≥ 0", i + 2)
-    dup = np.flatnonzero(df.duplicated(list(VOLUME_COLUMNS[:3])).to_numpy())
-    if dup.size:
-        raise InputError("unit, field and period repeat an earlier line", int(dup[0]) + 2)
-    out = df[list(VOLUME_COLUMNS[:3])].apply(lambda s: s.str.strip())
-    out["received"] = rec.astype(np.int64)
     return out
 
 

@@ -4,16 +4,19 @@ Overall satisfaction comes from the instrument's overall question. The engine tr
 every ``element`` value of ANSWERS.csv as an element, so the overall question must not
 be left in it as an element: either name its item code (``overall_item``; those rows
 are split off by :func:`split_overall` before any index is computed) or give a separate
-OVERALL.csv ``response_id,value`` (1–5). Expectations (the "mong đợi/ưu tiên cải
+OVERALL.csv ``response_id,value`` (1–5). Whether an answer counts as satisfied is the
+``satisfied`` column where the answers have one (the dashboard passes the stored flag),
+else the instrument's rule (:func:`analysis.answers.add_satisfied`). Expectations (the "mong đợi/ưu tiên cải
 thiện" question) come from an optional EXPECTATIONS.csv ``response_id,item,value``
 with value 1 = ít, 2 = nhiều, 3 = rất nhiều and ``item`` an element (or item) code.
 
 Priority score per element e (see docs/analysis-insight.md):
-  dₑ = 1 − element index (share of answers 1–3), from the engine, per scope;
+  dₑ = 1 − element index (share of answers not satisfied), from the engine, per scope;
   wₑ = max(βₑ, 0)/Σ_f max(β_f, 0), βₑ the logistic-regression coefficient of the
        respondent's element score (mean of its answered items, 1–5) for overall
-       satisfaction (answer 4–5), fitted on all respondents with cluster-robust
-       (unit) standard errors — HC1 when there are fewer than ``min_clusters`` units;
+       satisfaction (satisfied by the instrument's rule: 4–5 on the SIPAS scale),
+       fitted on all respondents with cluster-robust (unit) standard errors — HC1
+       when there are fewer than ``min_clusters`` units;
   xₑ = share answering nhiều or rất nhiều, normalised to sum 1 over the elements;
   score = dₑ·wₑ without expectations, dₑ·(wₑ + xₑ)/2 with them.
 Items inherit their element's w and x. References: Martilla & James (1977), J. Mark.
@@ -25,60 +28,32 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
-from analysis.answers import InputError, read_small_csv
+from analysis.answers import DEFAULT_INSTRUMENT, add_satisfied, find_instrument
 from analysis.indices import compute_indices
+from analysis.io import InputError
 
-__all__ = ["split_overall", "read_overall", "read_expectations", "element_scores",
+if TYPE_CHECKING:
+    from instruments import Instrument
+
+__all__ = ["split_overall", "overall_satisfied", "element_scores",
            "element_importance", "expectation_shares", "priority_table"]
 
 
 def split_overall(answers: pd.DataFrame, overall_item: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split the overall question's rows (``item == overall_item``) off the answers.
-    Returns ``(answers without them, overall)`` with overall = ``response_id, value``."""
+    Returns ``(answers without them, overall)`` with overall = ``response_id, value``
+    (and ``satisfied`` when the answers have it)."""
     is_overall = answers["item"].astype(str) == overall_item
     if not is_overall.any():
         raise InputError(f"no answer has item {overall_item!r} (the --overall-item)")
-    overall = answers.loc[is_overall, ["response_id", "value"]].reset_index(drop=True)
+    cols = ["response_id", "value", *(["satisfied"] if "satisfied" in answers else [])]
+    overall = answers.loc[is_overall, cols].reset_index(drop=True)
     return answers.loc[~is_overall].reset_index(drop=True), overall
-
-
-def _read_small(path: str | Path, columns: Sequence[str], what: str) -> pd.DataFrame:
-    df = read_small_csv(path, columns, what)
-    return df[list(columns)].apply(lambda s: s.str.strip())
-
-
-def _values(df: pd.DataFrame, allowed: Sequence[int], key: Sequence[str]) -> pd.DataFrame:
-    raw = df["value"]
-    v = pd.to_numeric(raw.where(raw != ""), errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero((raw != "").to_numpy() & ~np.isin(v, allowed))
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(f"value {raw.iat[i]!r} is not one of {list(allowed)} or empty", i + 2)
-    empty = np.flatnonzero((df[list(key)] == "").any(axis=1).to_numpy())
-    if empty.size:
-        raise InputError("empty " + "/".join(key), int(empty[0]) + 2)
-    dup = np.flatnonzero(df.duplicated(list(key)).to_numpy())
-    if dup.size:
-        raise InputError(f"{'/'.join(key)} repeats an earlier line", int(dup[0]) + 2)
-    return df.assign(value=v)
-
-
-def read_overall(path: str | Path) -> pd.DataFrame:
-    """OVERALL.csv ``response_id,value`` (1–5, empty = no answer), one line per response."""
-    return _values(_read_small(path, ("response_id", "value"), "overall"), (1, 2, 3, 4, 5),
-                   ("response_id",))
-
-
-def read_expectations(path: str | Path) -> pd.DataFrame:
-    """EXPECTATIONS.csv ``response_id,item,value`` (1 = ít, 2 = nhiều, 3 = rất nhiều)."""
-    return _values(_read_small(path, ("response_id", "item", "value"), "expectations"),
-                   (1, 2, 3), ("response_id", "item"))
 
 
 def element_scores(answers: pd.DataFrame) -> pd.DataFrame:
@@ -91,17 +66,31 @@ def element_scores(answers: pd.DataFrame) -> pd.DataFrame:
     return wide.reindex(columns=list(pd.unique(answers["element"])))
 
 
+def overall_satisfied(overall: pd.DataFrame, instrument: Instrument | str = DEFAULT_INSTRUMENT
+                      ) -> pd.DataFrame:
+    """``overall`` with its ``satisfied`` column; without one, the rule of the
+    instrument's overall question (of its items when it has none) applies."""
+    if "satisfied" in overall.columns:
+        return overall
+    inst = find_instrument(instrument) if isinstance(instrument, str) else instrument
+    code = inst.overall.code if inst.overall else ""
+    return add_satisfied(overall.assign(item=code), inst).drop(columns="item")
+
+
 def element_importance(answers: pd.DataFrame, overall: pd.DataFrame, cluster: str = "unit",
                        min_clusters: int = 10) -> pd.DataFrame:
-    """Logistic regression logit P(overall ≥ 4) = β₀ + Σₑ βₑ·scoreₑ on respondents with
-    an overall answer and every element score (complete cases). Cluster-robust
+    """Logistic regression logit P(overall satisfied) = β₀ + Σₑ βₑ·scoreₑ on respondents
+    with an overall answer and every element score (complete cases); ``overall`` is
+    ``response_id, value`` [``satisfied``] (see :func:`overall_satisfied`). Cluster-robust
     (sandwich, by ``cluster``) covariance when there are ≥ ``min_clusters`` clusters,
     else HC1. Returns ``element, coef, se, p_value, odds_ratio, ame, importance,
     n_used, se_type, note`` (``ame``: average marginal effect of one scale point)."""
+    import statsmodels.api as sm  # seconds to import: only when a model is fitted
+
     scores = element_scores(answers)
-    y = overall.dropna(subset=["value"]).drop_duplicates("response_id")
-    y = y.set_index("response_id")["value"].reindex(scores.index)
-    data = scores.assign(_y=(y >= 4).astype(float).where(y.notna())).dropna()
+    y = overall_satisfied(overall).dropna(subset=["value"]).drop_duplicates("response_id")
+    y = y.set_index("response_id")["satisfied"].reindex(scores.index)
+    data = scores.assign(_y=y.astype(float)).dropna()
     clusters = answers.drop_duplicates("response_id").set_index("response_id")[cluster]
     groups = pd.factorize(clusters.reindex(data.index))[0]
     elements = list(scores.columns)

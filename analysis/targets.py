@@ -8,15 +8,12 @@ p-value (H0: index ≤ target) is the test dual to each interval method, so that
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from analysis.answers import InputError, read_small_csv
 from analysis.methods import ZERO_TOL
 from analysis.status import BELOW, INCONCLUSIVE, MET, NO_TARGET
 
@@ -27,7 +24,6 @@ __all__ = [
     "judge_target",
     "judge_targets",
     "TargetJudgement",
-    "read_targets",
     "apply_targets",
 ]
 
@@ -167,39 +163,6 @@ def judge_targets(
                                       level),
             "n_needed": n_needed(tab["p"], target, deff, level),
             "ci_low": lo, "ci_high": hi}
-
-
-def _parse_target(raw: str, line: int) -> float:
-    text = raw.strip()
-    try:
-        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        raise InputError(f"target {raw!r} is not a number", line) from None
-    if not (math.isfinite(value) and 0 < value < 1):
-        raise InputError(f"target {raw!r} is not a proportion in (0, 1) (write 0.9 or 90%)",
-                         line)
-    return value
-
-
-def read_targets(path: str | Path) -> pd.DataFrame:
-    """Read TARGETS.csv: ``scope,field,target``. ``scope`` is the index the target is
-    for (``overall``, ``pooled``, an element or item code, or ``*``/empty for every
-    index); ``field`` a field code or ``*``/empty for every field; ``target`` a
-    proportion (0.9) or a percentage (90%). A (scope, field) pair may appear once."""
-    df = read_small_csv(path, ("scope", "field", "target"), "targets")
-    rows = []
-    seen: dict[tuple[str, str], int] = {}
-    for pos, (scope, field, target) in enumerate(
-        zip(df["scope"], df["field"], df["target"], strict=True)
-    ):
-        line = pos + 2
-        key = (scope.strip().replace("*", ""), field.strip().replace("*", ""))
-        if key in seen:
-            raise InputError(f"target for scope {key[0] or '*'!r} and field "
-                             f"{key[1] or '*'!r} repeats line {seen[key]}", line)
-        seen[key] = line
-        rows.append((*key, _parse_target(target, line)))
-    return pd.DataFrame(rows, columns=["scope", "field", "target"])
 
 
 def apply_targets(results: pd.DataFrame, targets: pd.DataFrame, level: float = 0.95

@@ -4,6 +4,8 @@
     /xuat/phieu.csv|.xlsx    anonymised responses, one row each
     /xuat/gop-y.csv          approved comments (admin and analyst only: free text may name
                              people, so it is not handed to every unit reviewer)
+    /xuat/tra-loi.csv        answers in long format, the input of `python -m analysis`
+                             (admin and analyst only: row-level data is not for units)
 
 The query is parsed by the dashboard's own parser (same 400/404 rules), the scope by
 `build_dashboard`/`restrict`, and the audit entry is committed BEFORE the first byte is
@@ -111,3 +113,14 @@ def comments():
     header = ["unit_name", "field_name", "date", "comment"]
     return _download(stream_with_context(csv_stream(header, rows())), CSV_TYPE,
                      _filename("gop-y", query, "csv"))
+
+
+@bp.get("/tra-loi.csv")
+@role_required("admin", "analyst")
+def answers():
+    query = parse_query(current_user)
+    scope = report_scope(query, current_user)
+    _audit("export.answers", query, "csv")
+    body = stream_with_context(csv_stream(long_answers.HEADER,
+                                          long_answers.rows(scope, query.period)))
+    return _download(body, CSV_TYPE, _filename("tra-loi", query, "csv"))

@@ -8,6 +8,7 @@ few seconds (meta refresh, no script) until the file is ready, then redirects to
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import Response, current_app, redirect, render_template, send_file, url_for
@@ -17,7 +18,6 @@ from survey_app.extensions import db
 from survey_app.models import Field, Unit, User
 from survey_app.models import Response as SurveyResponse
 from survey_app.periodic_report import bp, jobs
-from survey_app.periodic_report.builder import ReportMeta, build_pdf
 from survey_app.reporting.dashboard import build_dashboard, report_scope
 from survey_app.reporting.indices import VIETNAM, response_filters
 from survey_app.reporting.periods import period_name
@@ -25,8 +25,13 @@ from survey_app.reporting.query import parse_query, query_args
 from survey_app.services.audit import record
 from survey_app.web.roles import STAFF, role_required
 
+if TYPE_CHECKING:  # the builder draws with matplotlib: imported when a report is made
+    from survey_app.periodic_report.builder import ReportMeta
+
 
 def _meta(user, query) -> ReportMeta:
+    from survey_app.periodic_report.builder import ReportMeta
+
     root = db.session.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
     unit = db.session.get(Unit, query.unit_id) if query.unit_id else None
     field = db.session.get(Field, query.field_id) if query.field_id else None
@@ -44,6 +49,8 @@ def _builder(user, query):
     user_id, meta = user.id, _meta(user, query)
 
     def build() -> bytes:
+        from survey_app.periodic_report.builder import build_pdf
+
         return build_pdf(build_dashboard(db.session.get(User, user_id), query), meta)
     return build
 

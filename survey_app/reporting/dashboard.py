@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -289,25 +288,46 @@ def _priority(scope: ReportScope, headline: dict | None) -> tuple[pd.DataFrame |
     # objects cost 5 s more to fetch and frame (bench/national_scale.py, pyinstrument).
     answers = _frame(
         sa.select(Answer.response_id, Response.unit_id, Answer.element_code,
-                  InstrumentVersion.code, Answer.item_code, Answer.value)
+                  InstrumentVersion.code, Answer.item_code, Answer.value, Answer.satisfied)
         .join(Response, Response.id == Answer.response_id)
         .join(InstrumentVersion, InstrumentVersion.id == Response.instrument_version_id)
         .where(*where, Answer.element_code.is_not(None)),
-        ["response_id", "unit", "element", "iv", "item_code", "value"])
+        ["response_id", "unit", "element", "iv", "item_code", "value", "satisfied"])
     answers["item"] = answers["iv"] + ":" + answers["item_code"]
     answers["value"] = pd.to_numeric(answers["value"], errors="coerce")
-    # The overall question: satisfied or not, whatever its scale (5-point or TT 01 3-level).
+    # The stored flag, as the element table's SQL counts it: the instrument's rule.
+    answers["satisfied"] = answers["satisfied"].astype(float)  # bool, 0/1 or None
+    # The overall question of each instrument version (its code comes from the
+    # instrument): satisfied or not, whatever its scale (5-point or TT 01 3-level).
+    overall_codes = _overall_codes()
+    if not overall_codes:
+        return None, "no_overall"
     overall = _frame(
-        sa.select(Answer.response_id, Answer.satisfied)
+        sa.select(Answer.response_id, Answer.value, Answer.satisfied)
         .join(Response, Response.id == Answer.response_id)
         .where(*where, Answer.element_code.is_(None), Answer.satisfied.is_not(None),
-               Answer.item_code == "OVERALL"), ["response_id", "value"])
-    overall["value"] = np.where(overall["value"].astype(bool), 5.0, 1.0)
+               sa.or_(*(sa.and_(Response.instrument_version_id == iv_id,
+                                Answer.item_code == code)
+                        for iv_id, code in overall_codes.items()))),
+        ["response_id", "value", "satisfied"])
+    overall["value"] = pd.to_numeric(overall["value"], errors="coerce")
+    overall["satisfied"] = overall["satisfied"].astype(float)
     if overall.empty:
         return None, "no_overall"
-    table = priority_table(answers[["response_id", "unit", "element", "item", "value"]],
-                           overall, level_name="element", cluster="unit")
+    table = priority_table(
+        answers[["response_id", "unit", "element", "item", "value", "satisfied"]],
+        overall, level_name="element", cluster="unit")
     return table, None
+
+
+def _overall_codes() -> dict[int, str]:
+    """Instrument version id → code of its overall question (versions that have one)."""
+    codes = {}
+    for iv in db.session.scalars(sa.select(InstrumentVersion)):
+        question = iv.instrument.overall
+        if question is not None:
+            codes[iv.id] = question.code
+    return codes
 
 
 def _frame(query: sa.Select, columns: list[str]) -> pd.DataFrame:

@@ -4,9 +4,10 @@ One SQL query reduces the answers to **answer patterns**: for every respondent, 
 set of items answered (x) and the subset answered "satisfied" (y), as bit masks; then
 respondents with the same pattern in the same group and stratum are counted. The
 database does the heavy part (10 M answers → at most one row per respondent, usually
-far fewer), Python receives per-group patterns with their counts, expands them into
-the engine's integer codes and runs the SAME `pass1_sums → score_coefficients →
-pass2_sums → finish` as the CSV path. The reduction loses nothing the estimators use
+far fewer), Python receives per-group patterns with their counts and hands them to
+`analysis.patterns.indices_from_patterns`, which expands them into the engine's integer
+codes and runs the SAME `pass1_sums → score_coefficients → pass2_sums → finish` as the
+CSV path; this module holds only the SQL. The reduction loses nothing the estimators use
 (unweighted respondents with equal patterns contribute equally), so the SQL path and
 the CSV path give identical numbers (tests/survey_app/test_reporting_sql.py).
 
@@ -26,15 +27,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import Connection
 
 from analysis.answers import CodedAnswers
-from analysis.engine import finish, pass1_sums, pass2_sums, score_coefficients
-from analysis.indices import sort_results
+from analysis.patterns import (
+    BITS_PER_WORD,
+    PatternLayout,
+    coded_from_patterns,
+    indices_from_patterns,
+    regroup_patterns,
+)
 from survey_app.extensions import db
 from survey_app.models import Answer, InstrumentVersion, Response
 
@@ -42,7 +47,6 @@ from survey_app.models import Answer, InstrumentVersion, Response
 VIETNAM = timezone(timedelta(hours=7))
 GROUP_COLUMNS = {"unit": Response.unit_id, "field": Response.field_id}
 STRATA = {None: None, "unit": Response.unit_id, "field": Response.field_id}
-BITS_PER_WORD = 62  # items per BIGINT mask word, clear of the sign bit
 # Below this share of their id range, the scope's answers are fetched by response id
 # (bench/national_scale.py, docs/reporting.md "National scale").
 SELECTIVE_SHARE = 0.5
@@ -147,12 +151,7 @@ def compute_indices_sql_many(
         if patterns.empty:
             out.append(_empty(by_cols))
             continue
-        coded = _expand(_regroup(patterns, by_cols, layout), by_cols, layout)
-        item_sums, stratum_sizes = pass1_sums(coded)
-        coef = score_coefficients(item_sums, coded.items, by_cols, element_rule)
-        scores = pass2_sums(coded, coef)
-        result = finish(item_sums, coef, scores, stratum_sizes, by_cols, method, level)
-        result = sort_results(result, by_cols, coded.items).reset_index(drop=True)
+        result = indices_from_patterns(patterns, layout, by_cols, method, level, element_rule)
         for col in by_cols:
             result[col] = result[col].astype("int64")
         out.append(result)
@@ -173,14 +172,7 @@ def coded_answers_sql(scope: ReportScope, by: Sequence[str] = (),
         conn.rollback()
     if patterns.empty:
         return None
-    return _expand(_regroup(patterns, by_cols, layout), by_cols, layout)
-
-
-@dataclass(frozen=True)
-class _Layout:
-    items: pd.DataFrame  # item, element in questionnaire order (engine item codes 0..K-1)
-    bits: pd.DataFrame  # iv_id, item_code, position, key, item_index, word, bit_no
-    n_words: int
+    return coded_from_patterns(regroup_patterns(patterns, by_cols, layout), layout, by_cols)
 
 
 @dataclass(frozen=True)
@@ -208,7 +200,7 @@ def _scope_responses(conn: Connection, scope: ReportScope) -> _Found:
                   max(int(r[2]) for r in rows), sum(int(r[3]) for r in rows))
 
 
-def _item_layout(found: _Found) -> _Layout:
+def _item_layout(found: _Found) -> PatternLayout:
     """Bit position of every element item of the instrument versions used in the scope."""
     used = found.versions
     versions = db.session.scalars(sa.select(InstrumentVersion)
@@ -236,10 +228,10 @@ def _item_layout(found: _Found) -> _Layout:
     bits["word"] = bits["position"] // BITS_PER_WORD
     bits["bit_no"] = bits["position"] % BITS_PER_WORD
     items = pd.DataFrame({"item": keys, "element": [elements[k] for k in keys]})
-    return _Layout(items, bits, int(bits["word"].max()) + 1)
+    return PatternLayout(items, bits, int(bits["word"].max()) + 1)
 
 
-def _patterns(conn, scope, by, strata, layout: _Layout, found: _Found) -> pd.DataFrame:
+def _patterns(conn, scope, by, strata, layout: PatternLayout, found: _Found) -> pd.DataFrame:
     """One row per group × stratum × instrument version × answer pattern, with its count.
 
     The inner query aggregates `answers` alone, by response, within the id range of the
@@ -301,93 +293,6 @@ def _patterns(conn, scope, by, strata, layout: _Layout, found: _Found) -> pd.Dat
     if not strata:
         frame["stratum"] = "all"
     return frame
-
-
-def _expand(patterns: pd.DataFrame, by_cols: list[str], layout: _Layout) -> CodedAnswers:
-    """Patterns with counts → per-respondent and per-answer integer codes."""
-    n = patterns["n"].to_numpy(dtype=np.int64)
-    n_words, width = layout.n_words, BITS_PER_WORD
-    n_pat = len(patterns)
-    x = np.zeros((n_pat, n_words * width), dtype=bool)
-    y = np.zeros_like(x)
-    shifts = np.arange(width, dtype=np.int64)
-    for w in range(n_words):
-        xw = patterns[f"x{w}"].to_numpy(dtype=np.int64)[:, None]
-        yw = patterns[f"y{w}"].to_numpy(dtype=np.int64)[:, None]
-        x[:, w * width:(w + 1) * width] = (xw >> shifts) & 1
-        y[:, w * width:(w + 1) * width] = (yw >> shifts) & 1
-    # engine item index of (instrument version, bit position)
-    iv_codes, iv_ids = pd.factorize(patterns["iv_id"], sort=False)
-    lookup = np.full((len(iv_ids), n_words * width), -1, dtype=np.int64)
-    pos = {int(v): i for i, v in enumerate(iv_ids)}
-    for r in layout.bits.itertuples():
-        if int(r.iv_id) in pos:
-            lookup[pos[int(r.iv_id)], r.position] = r.item_index
-
-    # respondents: pattern p stands for n[p] respondents numbered offset[p] … offset[p]+n[p]-1
-    offset = np.concatenate([[0], np.cumsum(n)[:-1]])
-    pat_p, pat_j = np.nonzero(x)  # answered (pattern, bit) pairs
-    reps = n[pat_p]
-    answer_pattern = np.repeat(pat_p, reps)
-    answer_bit = np.repeat(pat_j, reps)
-    starts = np.repeat(np.cumsum(reps) - reps, reps)
-    within = np.arange(len(answer_pattern), dtype=np.int64) - starts
-    answer_resp = offset[answer_pattern] + within
-    answer_item = lookup[iv_codes[answer_pattern], answer_bit]
-    if (answer_item < 0).any():
-        raise RuntimeError("an answered bit has no item: the bit layout is inconsistent")
-
-    combo, groups = _group_codes(patterns, by_cols)
-    scode, slabels = pd.factorize(patterns["stratum"], sort=False)
-    return CodedAnswers(
-        by=tuple(by_cols),
-        groups=groups,
-        items=layout.items,
-        strata=np.asarray(slabels, dtype=object),
-        resp_group=np.repeat(combo.astype(np.int64), n),
-        resp_stratum=np.repeat(scode.astype(np.int64), n),
-        resp_weight=np.ones(int(n.sum())),
-        answer_resp=answer_resp,
-        answer_item=answer_item,
-        answer_satisfied=y[answer_pattern, answer_bit].astype(np.float64),
-    )
-
-
-def _group_codes(frame: pd.DataFrame, by_cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Group code of every row of `frame` and the groups table (sorted, categorical).
-
-    Integer keys in mixed radix and np.unique: the same sorted codes as factorizing a
-    MultiIndex, 8× faster on a national year's 240 k patterns (0.93 s → 0.12 s)."""
-    if not by_cols:
-        return np.zeros(len(frame), dtype=np.int64), pd.DataFrame(index=[0])
-    key = np.zeros(len(frame), dtype=np.int64)
-    values = []
-    for col in by_cols:
-        uniq, inv = np.unique(frame[col].to_numpy(dtype=np.int64), return_inverse=True)
-        key = key * len(uniq) + inv
-        values.append(uniq)
-    present, combo = np.unique(key, return_inverse=True)
-    groups = pd.DataFrame(index=range(len(present)))
-    for col, uniq in reversed(list(zip(by_cols, values, strict=True))):
-        present, digit = np.divmod(present, len(uniq))
-        groups[col] = uniq[digit]
-    groups = groups[by_cols]
-    for col in by_cols:
-        col_values = groups[col].to_numpy()
-        groups[col] = pd.Categorical(col_values, categories=sorted(set(col_values.tolist())))
-    return combo.astype(np.int64).ravel(), groups
-
-
-def _regroup(patterns: pd.DataFrame, by_cols: list[str], layout: _Layout) -> pd.DataFrame:
-    """Patterns grouped by `by_cols` (counts of finer groups added up), in one canonical
-    order: group, stratum, version, masks. The engine sums respondents in the order they
-    come, so the same scope and grouping gives the same numbers to the last bit whether
-    its patterns came from a query grouped by `by_cols` or by finer keys (the dashboard
-    and an export or the API must print the same digits)."""
-    masks = [f"{m}{w}" for w in range(layout.n_words) for m in ("y", "x")]
-    cols = [*by_cols, "stratum", "iv_id", *masks]
-    grouped = patterns.groupby(cols, sort=True, as_index=False)["n"].sum()
-    return grouped[[*cols, "n"]].reset_index(drop=True)
 
 
 def tune_report_queries(conn: Connection) -> None:

@@ -9,7 +9,6 @@ from flask import abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from analysis.figures import forest_plot, heatmap, priority_matrix, trend_plot
 from analysis.status import status_labels
 from survey_app.extensions import db
 from survey_app.models import Field
@@ -44,6 +43,9 @@ def dashboard():
 @bp.get("/hinh/<kind>.png")
 @role_required(*STAFF)
 def figure(kind: str):
+    # matplotlib only when a figure is drawn: a worker boots without it.
+    from analysis.figures import forest_plot, heatmap, priority_matrix, trend_plot
+
     query = parse_query(current_user)
     data = dashboard_for(current_user, query)
     target = data.headline["target"] if data.headline else None

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.answers import read_answers
 from analysis.engine import finish, score_coefficients
 from analysis.indices import compute_indices, sort_results
+from analysis.io import read_answers
 
 REF = Path(__file__).parent / "reference"
 BY = ["unit"]

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.answers import read_answers
 from analysis.indices import compute_indices
+from analysis.io import read_answers
 
 REF = Path(__file__).parent / "reference"
 CASES = {

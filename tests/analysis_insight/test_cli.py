@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.insight_cli import main
+from analysis.cli import main
 from tests.analysis_insight.synth import make_answers, write_csv
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.answers import InputError
-from analysis.planning import n_for_halfwidth, plan_sample, read_volumes, response_rates
+from analysis.io import InputError, read_volumes
+from analysis.planning import n_for_halfwidth, plan_sample, response_rates
 
 
 def test_cochran_known_answers():

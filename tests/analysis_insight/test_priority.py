@@ -8,14 +8,12 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analysis.answers import InputError
+from analysis.io import InputError, read_expectations, read_overall
 from analysis.priority import (
     element_importance,
     element_scores,
     expectation_shares,
     priority_table,
-    read_expectations,
-    read_overall,
     split_overall,
 )
 

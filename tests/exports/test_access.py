@@ -10,8 +10,8 @@ from survey_app.extensions import db
 from survey_app.models import Unit
 
 EXPORTS = ["/xuat/chi-so.csv", "/xuat/chi-so.xlsx", "/xuat/phieu.csv", "/xuat/phieu.xlsx",
-           "/xuat/gop-y.csv"]
-ADMIN_ONLY = {"/xuat/gop-y.csv"}
+           "/xuat/gop-y.csv", "/xuat/tra-loi.csv"]
+ADMIN_ONLY = {"/xuat/gop-y.csv", "/xuat/tra-loi.csv"}
 PERIOD = "2026-Q2"
 # role → (username, own unit code or None)
 ROLES = {"admin": ("admin", None), "analyst": ("phantich", None), "unit": ("xuanan", "X-AN")}

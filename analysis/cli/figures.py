@@ -3,37 +3,25 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from analysis.answers import InputError
 from analysis.change import trend_series
+from analysis.cli.common import indices, read
 from analysis.figures.distribution import distribution_plot
 from analysis.figures.forest import forest_plot
 from analysis.figures.heatmap import heatmap
 from analysis.figures.priority_matrix import priority_matrix
 from analysis.figures.style import save_figure
 from analysis.figures.trend import trend_plot
+from analysis.io import InputError, read_names
 from analysis.priority import priority_table
 
-__all__ = ["run_figures", "read_names"]
+__all__ = ["run_figures"]
 
 
-def read_names(path: str) -> dict[str, str]:
-    """NAMES.csv ``code,name``: display names of element and item codes."""
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: cannot read names file: {exc}") from None
-    if not {"code", "name"} <= set(df.columns):
-        raise InputError(f"{path}: line 1: names file needs columns code,name")
-    return dict(zip(df["code"].str.strip(), df["name"].str.strip(), strict=True))
-
-
-def run_figures(args: argparse.Namespace, read: Callable, indices: Callable) -> None:
+def run_figures(args: argparse.Namespace) -> None:
     """Write forest, heatmap, trend, distribution (and priority, with overall answers)
     as PNG + SVG into ``args.outdir``."""
     out = Path(args.outdir)

@@ -1,0 +1,54 @@
+"""``python -m analysis indices ANSWERS.csv --out OUT.csv [options]`` (docs/analysis.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+from analysis.choices import ELEMENT_RULES, METHODS
+from analysis.cli.common import UsageError, add_instrument, guard, level, write
+
+__all__ = ["OUTPUT_COLUMNS", "TARGET_COLUMNS", "add_indices_command", "run_indices"]
+
+OUTPUT_COLUMNS = ["level", "index", "estimate", "ci_low", "ci_high", "se", "n_respondents",
+                  "n_answers", "method"]
+TARGET_COLUMNS = ["target", "status", "p_value", "n_needed"]
+
+
+def add_indices_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("indices", help="item/element/overall/pooled indices with intervals")
+    p.add_argument("answers", help="long answers CSV (UTF-8)")
+    p.add_argument("--out", required=True, help="output CSV")
+    p.add_argument("--by", default="", help="comma-separated group columns")
+    p.add_argument("--method", choices=METHODS, default="logit")
+    p.add_argument("--level", type=level, default=0.95)
+    p.add_argument("--weights", default=None, help="weight column (constant per response)")
+    p.add_argument("--strata", default=None, help="stratum column (constant per response)")
+    p.add_argument("--element-rule", choices=ELEMENT_RULES, default="mean")
+    p.add_argument("--targets", default=None, help="TARGETS.csv: scope,field,target")
+    add_instrument(p)
+    p.set_defaults(handler=run_indices)
+
+
+def run_indices(args: argparse.Namespace) -> None:
+    from analysis.answers import add_satisfied
+    from analysis.indices import compute_indices
+    from analysis.io import read_answers, read_targets
+    from analysis.targets import apply_targets
+
+    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    for col in by:
+        if col in ("response_id", "element", "item", "value", "satisfied"):
+            raise UsageError(f"--by {col}: groups must be columns of the response, "
+                             "not of the answer")
+    answers = guard(args.answers, lambda p: read_answers(p, by=by, weights=args.weights,
+                                                        strata=args.strata))
+    if "satisfied" not in answers.columns:
+        answers = guard(args.answers, lambda _p: add_satisfied(answers, args.instrument))
+    targets = guard(args.targets, read_targets) if args.targets else None
+    res = compute_indices(answers, by=by, method=args.method, level=args.level,
+                          element_rule=args.element_rule)
+    columns = [*by, *OUTPUT_COLUMNS]
+    if targets is not None:
+        res = apply_targets(res, targets, level=args.level)
+        columns += TARGET_COLUMNS
+    write(res[columns], args.out)
