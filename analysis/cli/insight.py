@@ -48,10 +48,9 @@ def run_change(args: argparse.Namespace) -> None:
 
 
 def run_below(args: argparse.Namespace) -> None:
-    from analysis.status import NO_TARGET
-
     from analysis.io import read_targets
     from analysis.multiple import flag_below_target
+    from analysis.status import NO_TARGET
     from analysis.targets import apply_targets
 
     by = columns(args.by)

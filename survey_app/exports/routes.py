@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import Response, abort, stream_with_context
 from flask_login import current_user
 
+from survey_app.exports import answers as long_answers
 from survey_app.exports import bp
 from survey_app.exports import responses as resp
 from survey_app.exports.index_rows import COLUMNS, PERCENT_COLUMNS, TABLES, all_rows, table_rows
