@@ -10,6 +10,7 @@
 | SIPAS_RECEIPT_LINK_DAYS     | validity of a receipt (per-dossier) link, in days    | 30 |
 | SIPAS_DEFAULT_LOCALE        | vi or en                                             | vi |
 | SIPAS_SECURE_COOKIES        | 1 behind HTTPS (Secure cookies, HSTS)                | 0 |
+| SIPAS_REMEMBER_DAYS         | life of the "remember me" login cookie, in days       | 14 |
 | SIPAS_ENV                   | production refuses to start without the secrets set  | development |
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -82,6 +84,8 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": os.environ.get("SIPAS_DEFAULT_LOCALE", "vi"),
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(os.environ.get("SIPAS_REMEMBER_DAYS",
+                                                                      "14"))),
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
     }
 

@@ -70,12 +70,29 @@ def login():
         422 if request.method == "POST" else 200)
 
 
+def _end_session(action: str) -> None:
+    """Log out: the user's session version changes, so this session, the remember cookie
+    and any copy of either stop working, here and on every other device. The session is
+    cleared *before* `logout_user()`, which marks the remember cookie for deletion
+    (clearing after it erased that mark, and the browser stayed logged in)."""
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        user.end_sessions()
+        record(action, "user", user.id)
+        db.session.commit()
+    session.clear()
+    logout_user()
+
+
 @bp.post("/thoat")
 def logout():
-    if current_user.is_authenticated:
-        record("logout", "user", current_user.id)
-        db.session.commit()
-    logout_user()
-    session.clear()
+    _end_session("logout")
     flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/thoat-moi-noi")
+def logout_everywhere():
+    _end_session("logout_everywhere")
+    flash(_("Bạn đã đăng xuất trên mọi thiết bị."), "info")
     return redirect(url_for("auth.login"))
