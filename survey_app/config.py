@@ -114,7 +114,9 @@ DEFAULTS = {
     "FORM_TOKEN_HOURS": 12,
     "SURVEY_MIN_SECONDS": 3.0,
     "SURVEY_MIN_SECONDS_PER_ANSWER": 0.5,
-    # Staff login: guessing passwords must be slow, from one client and against one account.
+    # Staff login: failed logins only (auth/throttle.py), per (username, client), per
+    # client, and a slower backoff per username that a client with no failures passes.
     "LOGIN_RATE_LIMIT_CLIENT": "10 per minute;50 per hour",
     "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute;20 per hour",
+    "LOGIN_RATE_LIMIT_ACCOUNT_GLOBAL": "30 per hour;100 per day",
 }
