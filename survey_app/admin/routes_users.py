@@ -118,6 +118,7 @@ def user_toggle(user_id: int):
 def user_password(user_id: int):
     user = get_or_404(User, user_id)
     form = PasswordForm()
+    form.account_names = (user.username, user.full_name)
     if form.validate_on_submit():
         user.set_password(form.password.data)  # also ends the user's sessions
         record("user.password_reset", "user", user.id, username=user.username)
