@@ -74,12 +74,12 @@ def test_runtime_role_cannot_rewrite_the_audit_log_but_the_app_works(two_roles):
         with db.engine.connect() as conn:
             actions = conn.execute(sa.text("SELECT action FROM audit_log ORDER BY id")
                                    ).scalars().all()
-        db.engine.dispose()
     assert actions == ["login", "user.create"]
     verified = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert verified.exit_code == 0 and "2 rows, chain intact" in verified.output
-    with owner_app.app_context():
-        db.engine.dispose()
+    for each in (app, owner_app):  # no connection outlives the test (nor blocks DROP ROLE)
+        with each.app_context():
+            db.engine.dispose()
 
 
 def test_db_roles_refuses_sqlite_and_odd_role_names(app, pg_app):
