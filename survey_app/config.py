@@ -10,6 +10,7 @@
 | SIPAS_RECEIPT_LINK_DAYS     | validity of a receipt (per-dossier) link, in days    | 30 |
 | SIPAS_DEFAULT_LOCALE        | vi or en                                             | vi |
 | SIPAS_SECURE_COOKIES        | 1 behind HTTPS (Secure cookies, HSTS)                | 0 |
+| SIPAS_REMEMBER_DAYS         | life of the "remember me" login cookie, in days       | 14 |
 | SIPAS_ENV                   | production refuses to start without the secrets set  | development |
 | SIPAS_PROXY_COUNT           | reverse proxies whose X-Forwarded-For/-Proto to trust | 0 (trust none) |
 | SIPAS_REPORT_DIR            | folder of the PDF reports built in the background; shared by every host | instance/reports |
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -118,6 +120,8 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(db_url),
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(os.environ.get("SIPAS_REMEMBER_DAYS",
+                                                                      "14"))),
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
     }
 
@@ -158,7 +162,9 @@ DEFAULTS = {
     "FORM_TOKEN_HOURS": 12,
     "SURVEY_MIN_SECONDS": 3.0,
     "SURVEY_MIN_SECONDS_PER_ANSWER": 0.5,
-    # Staff login: guessing passwords must be slow, from one client and against one account.
+    # Staff login: failed logins only (auth/throttle.py), per (username, client), per
+    # client, and a slower backoff per username that a client with no failures passes.
     "LOGIN_RATE_LIMIT_CLIENT": "10 per minute;50 per hour",
     "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute;20 per hour",
+    "LOGIN_RATE_LIMIT_ACCOUNT_GLOBAL": "30 per hour;100 per day",
 }

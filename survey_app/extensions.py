@@ -22,12 +22,20 @@ __all__ = ["babel", "csrf", "db", "limiter", "login_manager", "migrate"]
 
 @login_manager.user_loader
 def _load_user(user_id: str):
+    """The session and the remember cookie carry "id:version" (`User.get_id`); a cookie
+    from before the user's last logout, password change or deactivation names an old
+    version and logs no one in."""
+    import hmac
+
     from survey_app.models import User
 
-    if not user_id.isdigit():
+    number, _sep, version = user_id.partition(":")
+    if not number.isdigit() or not version:
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    user = db.session.get(User, int(number))
+    if user is None or not user.active or not user.session_version:
+        return None
+    return user if hmac.compare_digest(user.session_version, version) else None
 
 
 from flask_babel import lazy_gettext as _l  # noqa: E402

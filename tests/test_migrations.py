@@ -148,3 +148,30 @@ def test_0006_carries_units_and_responses_forward_into_two_tiers(empty_database_
             with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
                 conn.execute(sa.text(bad))
         db.engine.dispose()
+
+
+def test_0004_chains_existing_audit_rows_and_versions_existing_users(empty_database_url):
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0003")
+        with db.engine.begin() as conn:
+            for i, (at, action) in enumerate([("2026-01-01 00:00:00.250000+00:00", "login"),
+                                               ("2026-01-02 08:30:00+00:00", "user.create")]):
+                conn.execute(sa.text(
+                    "INSERT INTO audit_log (at, username, action, object_id, detail)"
+                    " VALUES (:at, 'quantri', :a, :o, :d)"),
+                    {"at": at, "a": action, "o": str(i), "d": '{"tên": "Xuân An", "n": [1, 2.5]}'})
+            conn.execute(sa.text(
+                "INSERT INTO users (username, password_hash, role, active, created_at)"
+                " VALUES ('quantri', 'x', 'admin', true, '2026-01-01 00:00:00+00:00')"))
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            versions = conn.execute(sa.text("SELECT session_version FROM users")).scalars().all()
+            assert all(v and len(v) == 32 for v in versions)
+        result = app.test_cli_runner().invoke(args=["audit", "verify"])
+        assert result.exit_code == 0 and "2 rows, chain intact" in result.output, result.output
+        for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
+            with pytest.raises(sa.exc.DatabaseError, match="append-only"), \
+                    db.engine.begin() as conn:
+                conn.execute(sa.text(statement))  # the triggers are back
+        db.engine.dispose()

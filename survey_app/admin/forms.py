@@ -144,11 +144,23 @@ class UserForm(FlaskForm):
 
 
 class PasswordMixin:
-    password = PasswordField(_l("Mật khẩu (ít nhất 10 ký tự)"), validators=[
+    password = PasswordField(_l("Mật khẩu (ít nhất 10 ký tự, khó đoán)"), validators=[
         DataRequired(REQUIRED), Length(min=10, max=200,
                                        message=_l("Mật khẩu phải có từ 10 đến 200 ký tự."))])
     confirm = PasswordField(_l("Nhập lại mật khẩu"), validators=[
         EqualTo("password", message=_l("Hai lần nhập mật khẩu không khớp."))])
+    # The account's username and full name when they are not fields of the form (reset).
+    account_names: tuple[str | None, ...] = ()
+
+    def validate_password(self, field):
+        from survey_app.auth.passwords import password_problem
+
+        names = self.account_names or (
+            getattr(getattr(self, "username", None), "data", None),
+            getattr(getattr(self, "full_name", None), "data", None))
+        problem = password_problem(field.data or "", names)
+        if problem:
+            raise ValidationError(problem)
 
 
 class NewUserForm(UserForm, PasswordMixin):

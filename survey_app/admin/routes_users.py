@@ -104,6 +104,8 @@ def user_toggle(user_id: int):
         flash(_("Bạn không thể tự khóa tài khoản của chính mình."), "error")
         return render_template("admin/message.html", back=url_for("admin.users")), 409
     user.active = not user.active
+    if not user.active:
+        user.end_sessions()  # a copied cookie must not outlive a re-enabling either
     record("user.enable" if user.active else "user.disable", "user", user.id,
            username=user.username)
     db.session.commit()
@@ -116,8 +118,9 @@ def user_toggle(user_id: int):
 def user_password(user_id: int):
     user = get_or_404(User, user_id)
     form = PasswordForm()
+    form.account_names = (user.username, user.full_name)
     if form.validate_on_submit():
-        user.password_hash = generate_password_hash(form.password.data)
+        user.set_password(form.password.data)  # also ends the user's sessions
         record("user.password_reset", "user", user.id, username=user.username)
         db.session.commit()
         flash(_("Đã đặt lại mật khẩu cho %(name)s.", name=user.username), "info")

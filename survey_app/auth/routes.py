@@ -1,18 +1,19 @@
-"""Log in and out. Throttled per client and per account; no session fixation; no open
-redirect; the same message for an unknown user and a wrong password."""
+"""Log in and out. Failed logins are throttled (auth/throttle.py) without letting anyone
+lock an account; no session fixation; no open redirect; the same message for an unknown
+user and a wrong password; logout ends every copy of the session."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash
 
-from survey_app.auth import bp
+from survey_app.auth import bp, throttle
 from survey_app.auth.forms import LoginForm
-from survey_app.extensions import db, limiter
+from survey_app.extensions import db
 from survey_app.models import User, utcnow
 from survey_app.services.audit import record
 
@@ -38,20 +39,15 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _username_key() -> str:
-    return "login:" + (request.form.get("username") or "").strip().lower()[:64]
-
-
 @bp.route("", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_CLIENT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"], methods=["POST"],
-               key_func=_username_key)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         username = form.username.data.strip()
+        if throttle.refused(username):
+            abort(429)
         user = db.session.scalar(db.select(User).filter_by(username=username))
         ok = check_password_hash(user.password_hash if user else _DUMMY_HASH,
                                  form.password.data)
@@ -64,18 +60,36 @@ def login():
             return redirect(safe_next(form.next.data))
         record("login_failed", "user", None, username=username[:64])
         db.session.commit()
+        throttle.count_failure(username)
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
     # A refused POST (bad credentials or invalid fields) is a 422, a plain GET a 200.
     return render_template("auth/login.html", form=form), (
         422 if request.method == "POST" else 200)
 
 
+def _end_session(action: str) -> None:
+    """Log out: the user's session version changes, so this session, the remember cookie
+    and any copy of either stop working, here and on every other device. The session is
+    cleared *before* `logout_user()`, which marks the remember cookie for deletion
+    (clearing after it erased that mark, and the browser stayed logged in)."""
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        user.end_sessions()
+        record(action, "user", user.id)
+        db.session.commit()
+    session.clear()
+    logout_user()
+
+
 @bp.post("/thoat")
 def logout():
-    if current_user.is_authenticated:
-        record("logout", "user", current_user.id)
-        db.session.commit()
-    logout_user()
-    session.clear()
+    _end_session("logout")
     flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/thoat-moi-noi")
+def logout_everywhere():
+    _end_session("logout_everywhere")
+    flash(_("Bạn đã đăng xuất trên mọi thiết bị."), "info")
     return redirect(url_for("auth.login"))

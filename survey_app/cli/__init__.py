@@ -18,10 +18,12 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_data)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user)
-    from survey_app.cli import survey, users
+    from survey_app.cli import audit, db_roles, survey, users
 
     survey.init_app(app)
     users.init_app(app)
+    audit.init_app(app)
+    db_roles.init_app(app)
 
 
 @click.command("init-data")
@@ -76,8 +78,12 @@ def create_user(username: str, role: str, unit_code: str | None, full_name: str 
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Repeat: "):
             raise click.ClickException("passwords differ")
-    if len(password) < 10:
-        raise click.ClickException("the password needs at least 10 characters")
+    from survey_app.auth.passwords import password_problem
+
+    with current_app.test_request_context("/"):  # the message in the default language
+        problem = password_problem(password, (username, full_name))
+    if problem:
+        raise click.ClickException(problem)
     db.session.add(User(username=username, role=role, unit=unit, full_name=full_name,
                         password_hash=generate_password_hash(password)))
     db.session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -44,6 +45,10 @@ class User(UserMixin, db.Model):
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A random value carried in the session and in the remember cookie (`get_id()`):
+    # replacing it ends every session of the user, on every device, whatever cookie a
+    # browser (or a thief) still holds. See `end_sessions()`.
+    session_version: Mapped[str | None] = mapped_column(String(32), default=lambda: _new_version())
 
     unit = relationship("Unit")
 
@@ -51,12 +56,35 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: a disabled user cannot log in
         return self.active
 
+    def get_id(self) -> str:
+        """Flask-Login's id in the session and the remember cookie: "id:version"."""
+        if not self.session_version:
+            self.session_version = _new_version()
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Log the user out everywhere: on logout, "log out everywhere", a new password
+        and deactivation. Cookies issued before no longer match (see the user loader)."""
+        self.session_version = _new_version()
+
+    def set_password(self, password: str) -> None:
+        from werkzeug.security import generate_password_hash
+
+        self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+
+def _new_version() -> str:
+    return secrets.token_hex(16)
+
 
 class AuditLog(db.Model):
     """Every change and every export: who, when, what, in which role. Never updated.
 
     The database itself refuses UPDATE and DELETE on this table (triggers below), so
-    not even a bug or a hand-typed SQL statement through the app can rewrite history.
+    not even a bug or a hand-typed SQL statement through the app can rewrite history;
+    the app's runtime role may only INSERT and SELECT (docs/operations.md), and a hash
+    chain over the rows shows any rewrite by the owner (`flask audit verify`).
     The username is copied, not referenced, so the log outlives the user.
     """
 
@@ -72,6 +100,9 @@ class AuditLog(db.Model):
     object_type: Mapped[str | None] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict | None] = mapped_column(JSON)
+    # Hash chain (services/audit_chain.py): the previous row's hash and this row's.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 # The same DDL is emitted by metadata.create_all (tests) and by the migration.

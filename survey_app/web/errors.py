@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -67,6 +67,10 @@ def init_app(app: Flask) -> None:
         app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
                          str(exc.orig).strip().splitlines()[0] if exc.orig else exc)
         _reset_session()
+        # The page's header shows the logged-in user, and loading (or refreshing) the
+        # user is a query too: it failed the same way, and a staff member got a bare 500
+        # instead of this page. Draw it as for an anonymous visitor.
+        g._login_user = current_app.login_manager.anonymous_user()
         body, code = render_error(503)
         return body, code, {"Retry-After": "30"}
 

@@ -124,11 +124,15 @@ def test_a_session_signed_with_another_key_is_not_logged_in(app, analyst):
     forger = app.test_client()
     other = type("Other", (), {"secret_key": "not-our-key", "config": app.config})()
     serializer = SecureCookieSessionInterface().get_signing_serializer(other)
-    forger.set_cookie("session", serializer.dumps({"_user_id": "1", "_fresh": True}))
+    from survey_app.models import User
+
+    with app.app_context():
+        user_id = db.session.get(User, 1).get_id()  # "1:<session version>"
+    forger.set_cookie("session", serializer.dumps({"_user_id": user_id, "_fresh": True}))
     assert forger.get("/bang-dieu-khien").status_code == 302
     # Control: the same content signed with the app's own key is a login (the test is live).
     ours = SecureCookieSessionInterface().get_signing_serializer(app)
-    forger.set_cookie("session", ours.dumps({"_user_id": "1", "_fresh": True}))
+    forger.set_cookie("session", ours.dumps({"_user_id": user_id, "_fresh": True}))
     assert forger.get("/bang-dieu-khien").status_code == 200
 
 

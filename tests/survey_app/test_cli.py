@@ -50,7 +50,7 @@ def test_create_user(app, runner):
     assert again.exit_code != 0 and "already exists" in again.output
     short = runner.invoke(args=["create-user", "x", "--role", "analyst", "--password-stdin"],
                           input="ngan\n")
-    assert short.exit_code != 0 and "at least 10" in short.output
+    assert short.exit_code != 0 and "10" in short.output
     nounit = runner.invoke(args=["create-user", "y", "--role", "unit", "--password-stdin"],
                            input="mot-mat-khau-dai\n")
     assert nounit.exit_code != 0 and "needs --unit" in nounit.output
