@@ -154,12 +154,16 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
     whole, by_unit, by_field = compute_indices_sql_many(
         scope, [(), ("unit",), ("field",)], method=query.method)
     field_code = fields[query.field_id].code if query.field_id else None
-    headline_target = book.for_field(field_code) if field_code else book.overall()
+    locality_target = headline_target = (book.for_field(field_code) if field_code
+                                         else book.overall())
+    if not field_code and scope.unit_ids is not None and len(scope.unit_ids) == 1:
+        # One unit's headline is judged on the target its row in the units table uses.
+        headline_target = book.for_unit_kind(units[scope.unit_ids[0]].kind)
     headline = _headline(whole, headline_target)
     locality = None
     if visible_unit_ids(user) is not None:  # a unit user also sees the locality's headline
         locality = _headline(compute_indices_sql(ReportScope(start, end, field_ids=field_ids),
-                                                 method=query.method), headline_target)
+                                                 method=query.method), locality_target)
 
     prev = previous_period(query.period)
     known = {query.period: whole}
@@ -170,7 +174,7 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
         known[prev] = prev_whole
     else:
         prev_by_unit = by_unit.iloc[0:0]
-    unit_table = _unit_table(by_unit, prev_by_unit, units, book, headline_target)
+    unit_table = _unit_table(by_unit, prev_by_unit, units, book, locality_target)
     field_table = _field_table(by_field, fields, book)
     elements = whole[whole["level"] == "element"].reset_index(drop=True)
     heat = by_unit[by_unit["level"] == "element"].assign(
