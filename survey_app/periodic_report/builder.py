@@ -198,6 +198,9 @@ def _units(pdf: ReportPDF, d: Dashboard) -> None:
               (58, 18, 32, 17, 13, 37))
     pdf.para(f"Hạng xếp theo ước lượng hiệu chỉnh (Bayes thực nghiệm); đơn vị dưới {MIN_RANKED} "
              "phiếu không xếp hạng.", size=8.5, style="I")
+    if d.rank_withheld:
+        pdf.para("Hạng chỉ có nghĩa khi so với tất cả các đơn vị; báo cáo của một đơn vị "
+                 "không ghi hạng.", size=8.5, style="I")
 
 
 def _fields(pdf: ReportPDF, d: Dashboard) -> None:

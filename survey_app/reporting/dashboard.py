@@ -67,6 +67,9 @@ class Dashboard:
     element_names: dict[str, str] = field(default_factory=dict)
     priority: pd.DataFrame | None = None  # None: scope too large or too small (see note)
     priority_note: str | None = None
+    # A unit's reviewer sees its own units only: a rank among them is not the rank among
+    # all units, and the full ranking would show other units' intervals. So no rank.
+    rank_withheld: bool = False
 
 
 def previous_period(label: str) -> str | None:
@@ -174,7 +177,9 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
         known[prev] = prev_whole
     else:
         prev_by_unit = by_unit.iloc[0:0]
-    unit_table = _unit_table(by_unit, prev_by_unit, units, book, locality_target)
+    rank_withheld = visible_unit_ids(user) is not None
+    unit_table = _unit_table(by_unit, prev_by_unit, units, book, locality_target,
+                             rank=not rank_withheld)
     field_table = _field_table(by_field, fields, book)
     elements = whole[whole["level"] == "element"].reset_index(drop=True)
     heat = by_unit[by_unit["level"] == "element"].assign(
@@ -186,10 +191,14 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
         elements=elements, units=unit_table, fields=field_table, heatmap=heat, trend=trend,
         volumes=_volumes(scope, headline), comments=_comments(scope, units, fields),
         element_names=_element_names(), priority=priority, priority_note=priority_note,
+        rank_withheld=rank_withheld,
     )
 
 
-def _unit_table(by_unit, prev_by_unit, units, book, overall_target) -> pd.DataFrame:
+def _unit_table(by_unit, prev_by_unit, units, book, overall_target,
+                rank: bool = True) -> pd.DataFrame:
+    """The units' overall indices, ranks, verdicts and changes. ``rank=False`` (a unit's
+    reviewer, whose scope is not the full comparison set) leaves the rank empty."""
     rows = _overall(by_unit)
     if rows.empty:
         return rows.assign(unit="", code="")
@@ -198,6 +207,10 @@ def _unit_table(by_unit, prev_by_unit, units, book, overall_target) -> pd.DataFr
     table = rows.merge(ranking[["unit", "shrunken", "shrunken_low", "shrunken_high", "rank",
                                 "rank_low", "rank_high", "rankable", "note"]]
                        .rename(columns={"unit": "unit_id"}), on="unit_id", how="left")
+    if not rank:
+        table[["rank", "rank_low", "rank_high"]] = np.nan
+        table["rankable"] = False
+        table["note"] = "rank withheld: not the full comparison set"
     judged = judge_rows(table, [book.for_unit_kind(units[i].kind) for i in table["unit_id"]])
     table = pd.concat([table, pd.DataFrame(judged)], axis=1)
     prev = _overall(prev_by_unit)[["unit_id", "estimate", "se", "n_respondents"]].rename(

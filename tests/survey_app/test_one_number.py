@@ -109,3 +109,21 @@ def test_the_units_stratum_makes_a_unit_independent_of_the_scope(demo_app):
                                                                  b["method"])
                 for col in (*NUMBERS, "se", "df"):
                     assert a[col] == pytest.approx(b[col], rel=1e-12, abs=1e-15)
+
+
+def test_a_units_reviewer_sees_no_rank_computed_among_its_own_units(demo_app):
+    """Ranked among its own scope, X-AN was "Hạng 1 (1–1)" while Nội vụ ranks it among
+    all units (issue 13 item 2): a unit's reviewer gets no rank, and a sentence why."""
+    with demo_app.app_context():
+        user = db.session.scalar(sa.select(User).filter_by(username="xuanan"))
+        board = build_dashboard(user, DashboardQuery("2026-Q3"))
+        analyst = db.session.scalar(sa.select(User).filter_by(username="phantich"))
+        full = build_dashboard(analyst, DashboardQuery("2026-Q3"))
+    assert board.rank_withheld and not full.rank_withheld
+    assert board.units["rank"].isna().all() and not board.units["rankable"].any()
+    assert full.units["rankable"].any()
+    client = demo_app.test_client()
+    assert StaffAuth(client).login("xuanan", "demo-unit").status_code == 302
+    page = client.get("/bang-dieu-khien?ky=2026-Q3").get_data(as_text=True)
+    assert "(1–1)" not in page
+    assert "tài khoản đơn vị chỉ xem đơn vị mình nên không hiện hạng" in page
