@@ -56,10 +56,10 @@ def test_reliability_table_flags_broken_item(split):
 
 
 def test_alpha_if_deleted_is_nan_when_the_rest_has_no_variance():
-    """Items 2 and 3 constant: deleting item 1 leaves a rest without variance, whose
-    alpha is undefined (issue 13 item 11: it was written as -inf)."""
+    """Items 2 and 3 move in opposite directions: deleting item 1 leaves a rest whose
+    total has no variance, so its alpha is undefined (issue 13 item 11: was -inf)."""
     from analysis.reliability import item_rest
 
-    x = np.array([[1, 4, 4], [2, 4, 4], [5, 4, 4], [3, 4, 4]], dtype=float)
+    x = np.array([[1, 1, 5], [2, 2, 4], [5, 3, 3], [3, 4, 2]], dtype=float)
     _, drop = item_rest(x)
     assert np.isnan(drop[0]) and not np.isinf(drop).any()
