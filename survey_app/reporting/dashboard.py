@@ -213,15 +213,18 @@ def _unit_table(by_unit, prev_by_unit, units, book, overall_target,
         table["note"] = "rank withheld: not the full comparison set"
     judged = judge_rows(table, [book.for_unit_kind(units[i].kind) for i in table["unit_id"]])
     table = pd.concat([table, pd.DataFrame(judged)], axis=1)
-    prev = _overall(prev_by_unit)[["unit_id", "estimate", "se", "n_respondents"]].rename(
-        columns={"estimate": "prev_estimate", "se": "prev_se", "n_respondents": "prev_n"})
+    prev = _overall(prev_by_unit)[["unit_id", "estimate", "se", "df", "n_respondents"]].rename(
+        columns={"estimate": "prev_estimate", "se": "prev_se", "df": "prev_df",
+                 "n_respondents": "prev_n"})
     table = table.merge(prev, on="unit_id", how="left")
+    # t with Welch–Satterthwaite df; no interval where either side is degenerate
     d, _, low, high, p = design_difference(table["estimate"], table["se"],
-                                           table["prev_estimate"], table["prev_se"])
+                                           table["prev_estimate"], table["prev_se"],
+                                           df1=table["df"], df2=table["prev_df"])
     table["change"], table["change_low"], table["change_high"], table["change_p"] = d, low, high, p
     # A change is called significant only on real standard errors: a fallback interval
     # (p = 0 or 1, se = 0) or a handful of respondents cannot support the claim.
-    enough = ((table["n_respondents"] >= MIN_CHANGE_RESPONDENTS)
+    enough = (table["change_p"].notna() & (table["n_respondents"] >= MIN_CHANGE_RESPONDENTS)
               & (table["prev_n"].fillna(0) >= MIN_CHANGE_RESPONDENTS)
               & (table["se"] > 0) & (table["prev_se"].fillna(0) > 0))
     table["change_significant"] = enough & ((table["change_low"] > 0)
