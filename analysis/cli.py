@@ -37,6 +37,10 @@ def _level(text: str) -> float:
     return value
 
 
+def _strata(text: str) -> str | None:
+    return None if text.strip().lower() in ("", "none") else text.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m analysis", description="SIPAS satisfaction indices")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -47,7 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=METHODS, default="logit")
     p.add_argument("--level", type=_level, default=0.95)
     p.add_argument("--weights", default=None, help="weight column (constant per response)")
-    p.add_argument("--strata", default=None, help="stratum column (constant per response)")
+    p.add_argument("--strata", default="unit", type=_strata,
+                   help="stratum column (constant per response); default unit: each unit "
+                        "runs its own survey, so a unit's interval does not depend on the "
+                        "other units in the file; 'none' for one stratum")
     p.add_argument("--element-rule", choices=ELEMENT_RULES, default="mean")
     p.add_argument("--targets", default=None, help="TARGETS.csv: scope,field,target")
     # ranking, change, below, priority, reliability, plan, figures (docs/analysis-insight.md);

@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis.answers import InputError, read_answers
 from analysis.change import compare_periods, trend_series
-from analysis.cli import UsageError, _level
+from analysis.cli import UsageError, _level, _strata
 from analysis.engine import ELEMENT_RULES
 from analysis.figures.cli import run_figures
 from analysis.indices import compute_indices
@@ -89,7 +89,7 @@ def _common(p: argparse.ArgumentParser, out: bool = True) -> None:
     p.add_argument("--method", choices=METHODS, default="logit")
     p.add_argument("--level", type=_level, default=0.95)
     p.add_argument("--weights", default=None)
-    p.add_argument("--strata", default=None)
+    p.add_argument("--strata", default="unit", type=_strata)  # as for indices; none = one
     p.add_argument("--element-rule", choices=ELEMENT_RULES, default="mean")
     p.add_argument("--overall-item", default=None,
                    help="item code of the overall-satisfaction question (split off)")
