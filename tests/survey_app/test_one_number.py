@@ -94,6 +94,16 @@ def test_every_view_of_a_unit_gives_the_same_number_and_verdict(demo_app):
     _views(demo_app, PERIODS)
 
 
+def test_every_view_agrees_on_postgresql(pg_app):
+    """The same invariant on PostgreSQL, for one period (the demo seeded into it)."""
+    from survey_app.seed.demo import seed_demo
+
+    with pg_app.app_context():
+        seed_demo(today=TODAY)
+        db.session.commit()
+    _views(pg_app, ("2026-Q3",))
+
+
 def test_the_units_stratum_makes_a_unit_independent_of_the_scope(demo_app):
     """The design itself: a unit's row is the same computed alone or among all units."""
     from survey_app.reporting import ReportScope, compute_indices_sql
