@@ -84,3 +84,20 @@ def test_below_gives_no_verdict_with_answer_independent_intervals():
     assert out["p_below"].isna().all() and not out["below_adjusted"].any()
     logit = flag_below_target(apply_targets(_table([0.60], [0.04], [79], [80], [400]), TARGET))
     assert logit["below_adjusted"].all()
+
+
+def test_verdict_error_bench_stays_near_nominal_on_a_fixed_seed():
+    """A small, deterministic run of bench/verdict_error.py (fixed seed): the one-sided
+    error of 'met' at the target and of 'below' 1 point above stays under a loose 6%
+    (nominal 2.5%; 400 replicates have a standard error of 0.8 points)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import verdict_error
+
+    rows = verdict_error.error_table(reps=400, seed=1, sizes=(10, 30), targets=(0.8, 0.9))
+    assert len(rows) == 4
+    for r in rows:
+        assert r["met_at_after"] <= 0.06 and r["below_above_after"] <= 0.06, r
+        assert r["met_below_after"] <= r["met_at_after"] + 0.02
