@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.choices import ADJUSTMENTS
-from analysis.targets import target_p_value
+from analysis.targets import independent_answers, target_p_value
 
 __all__ = ["ADJUSTMENTS", "adjust_pvalues", "flag_below_target"]
 
@@ -61,7 +61,8 @@ def flag_below_target(
     out = results.copy()
     t = out["target"].to_numpy(dtype=float)
     p = out["estimate"].to_numpy(dtype=float)
-    has = np.isfinite(t)
+    # Rows of answer-independent intervals give no verdict, in either direction.
+    has = np.isfinite(t) & ~independent_answers(out["method"])
     p_below = np.full(len(out), np.nan)
     if has.any():
         p_below[has] = target_p_value(

@@ -57,7 +57,10 @@ def item_rest(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (xc * rc).sum(axis=0) / np.sqrt((xc**2).sum(axis=0) * (rc**2).sum(axis=0))
         item_var = x.var(axis=0, ddof=1)
-        drop = (k - 1) / (k - 2) * (1 - (item_var.sum() - item_var) / rest.var(axis=0, ddof=1)) \
+        rest_var = rest.var(axis=0, ddof=1)
+        # alpha of the rest is undefined when the rest has no variance: NaN, not -inf
+        drop = np.where(rest_var > 0, (k - 1) / (k - 2) * (1 - (item_var.sum() - item_var)
+                                                           / rest_var), np.nan) \
             if k > 2 else np.full(k, np.nan)
     return r, drop
 

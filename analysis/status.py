@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["MET", "BELOW", "INCONCLUSIVE", "NO_TARGET", "STATUSES", "STATUS_LABELS",
+__all__ = ["MET", "BELOW", "INCONCLUSIVE", "NO_TARGET", "DESCRIPTIVE_ONLY", "STATUSES", "STATUS_LABELS",
            "status_label", "status_labels"]
 
 MET, BELOW, INCONCLUSIVE, NO_TARGET = "met", "below", "inconclusive", "no_target"
-STATUSES = (MET, INCONCLUSIVE, BELOW, NO_TARGET)  # the order of a legend
+# An interval that treats answers as independent (wilson, clopper-pearson, jeffreys)
+# describes; it decides no verdict (docs/analysis.md).
+DESCRIPTIVE_ONLY = "descriptive_only"
+STATUSES = (MET, INCONCLUSIVE, BELOW, NO_TARGET, DESCRIPTIVE_ONLY)  # the order of a legend
 
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "vi": {MET: "Đạt chỉ tiêu", BELOW: "Chưa đạt chỉ tiêu", INCONCLUSIVE: "Chưa đủ căn cứ",
-           NO_TARGET: "Chưa có chỉ tiêu"},
+           NO_TARGET: "Chưa có chỉ tiêu", DESCRIPTIVE_ONLY: "Chỉ mô tả, không kết luận"},
     "en": {MET: "Target met", BELOW: "Below target", INCONCLUSIVE: "Not yet conclusive",
-           NO_TARGET: "No target"},
+           NO_TARGET: "No target", DESCRIPTIVE_ONLY: "Descriptive only, no verdict"},
 }
 
 

@@ -15,12 +15,14 @@ import pandas as pd
 from scipy import special, stats
 
 from analysis.methods import ZERO_TOL
-from analysis.status import BELOW, INCONCLUSIVE, MET, NO_TARGET
+from analysis.status import BELOW, DESCRIPTIVE_ONLY, INCONCLUSIVE, MET, NO_TARGET
 
 __all__ = [
     "target_status",
     "target_p_value",
     "n_needed",
+    "independent_answers",
+    "DESCRIPTIVE",
     "judge_target",
     "judge_targets",
     "TargetJudgement",
@@ -85,28 +87,61 @@ def target_p_value(
     return np.clip(out, 0.0, 1.0)
 
 
+#: A variance below this share of the binomial one, p(1−p)/n, is rounding noise of a
+#: sum of ratios (1e-33 for a one-respondent cell): it counts as 0.
+DEFF_ZERO = 1e-15
+#: Status of a row whose interval treats answers as independent: such intervals cover
+#: 76–85% with clustered answers, so they give no verdict (docs/analysis.md).
+DESCRIPTIVE = DESCRIPTIVE_ONLY  # analysis.status
+
+
+def independent_answers(method) -> np.ndarray:
+    """True where a row's ``method`` treats answers as independent (no verdict)."""
+    labels = np.asarray(method, dtype=object).astype(str)
+    return np.char.endswith(labels, "(independent answers)")
+
+
 def n_needed(
-    estimate: np.ndarray, target: np.ndarray, deff: np.ndarray, level: float = 0.95
+    estimate: np.ndarray, target: np.ndarray, deff: np.ndarray, level: float = 0.95,
+    df: np.ndarray | None = None, n_respondents: np.ndarray | None = None,
 ) -> np.ndarray:
     """Respondents for the two-sided ``level`` interval to decide against the target,
     at the observed index and design effect (deff per respondent, see ``finish``).
 
-    0 < p < 1: n = ⌈deff · z² / (p(1−p) · (logit p − logit t)²)⌉ (logit-scale Wald
-    interval, normal quantile); deff missing or 0 (se = 0) counts as 1. p = 1: the
-    Clopper–Pearson bound with all satisfied, n = ⌈ln(α/2)/ln t⌉; p = 0:
-    n = ⌊ln(α/2)/ln(1−t)⌋ + 1. NaN where p equals the target (never decides).
+    0 < p < 1: the smallest n with t(1−α/2, n − s)·√(deff/(n p(1−p))) ≤ |logit p −
+    logit t|, s = n_respondents − df the strata of the cell (the logit interval that
+    decides the verdict; normal quantile when ``df`` is not given); deff missing, 0 or
+    below DEFF_ZERO (se = 0: the fallback counts one trial per respondent) counts as 1.
+    p = 1: the Clopper–Pearson bound with all satisfied, n = ⌈ln(α/2)/ln t⌉; p = 0:
+    n = ⌊ln(α/2)/ln(1−t)⌋ + 1. With ``n_respondents``, never below n_respondents + 1
+    (more respondents are needed, or the row would be decided). NaN where p equals the
+    target (never decides).
     """
     p, t, deff = (np.asarray(a, dtype=float) for a in (estimate, target, deff))
     half_alpha = (1 - level) / 2
     z = stats.norm.ppf(1 - half_alpha)
-    deff = np.where(np.isfinite(deff) & (deff > 0), deff, 1.0)
+    deff = np.where(np.isfinite(deff) & (deff > DEFF_ZERO), deff, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        inner = deff * z**2 / (p * (1 - p) * (special.logit(p) - special.logit(t)) ** 2)
-        out = np.ceil(inner - 1e-9)
+        gap = p * (1 - p) * (special.logit(p) - special.logit(t)) ** 2
+        out = np.ceil(deff * z**2 / gap - 1e-9)
+        if df is not None:
+            strata = np.ones_like(p)
+            if n_respondents is not None:
+                strata = np.maximum(np.asarray(n_respondents, float) - np.asarray(df, float),
+                                    1.0)
+            for _ in range(60):  # t(n − s) falls as n grows: the fixed point from below
+                q = stats.t.ppf(1 - half_alpha, np.maximum(out - strata, 1.0))
+                new = np.ceil(deff * q**2 / gap - 1e-9)
+                new = np.where(np.isfinite(new), np.maximum(new, out), new)
+                if np.array_equal(new, out, equal_nan=True):
+                    break
+                out = new
         out = np.where(p >= 1 - ZERO_TOL, np.ceil(np.log(half_alpha) / np.log(t) - 1e-9), out)
         out = np.where(p <= ZERO_TOL, np.floor(np.log(half_alpha) / np.log1p(-t)) + 1, out)
-    out = np.where(np.abs(p - t) < ZERO_TOL, np.nan, np.maximum(out, 1.0))
-    return out
+    out = np.maximum(out, 1.0)
+    if n_respondents is not None:
+        out = np.maximum(out, np.asarray(n_respondents, dtype=float) + 1)
+    return np.where(np.abs(p - t) < ZERO_TOL, np.nan, out)
 
 
 @dataclass(frozen=True)
@@ -158,10 +193,12 @@ def judge_targets(
     n_r = np.asarray(n_respondents, dtype=float) if n_respondents is not None else df + 1
     tab = interval_table(estimate, se, df, n_r, n_r, "logit", level)
     lo, hi = np.asarray(tab["ci_low"], dtype=float), np.asarray(tab["ci_high"], dtype=float)
-    return {"status": target_status(lo, hi, target),
+    status = target_status(lo, hi, target)
+    need = n_needed(tab["p"], target, deff, level, df, n_r)
+    return {"status": status,
             "p_value": target_p_value(tab["p"], tab["se"], df, target, tab["method"], n_r, n_r,
                                       level),
-            "n_needed": n_needed(tab["p"], target, deff, level),
+            "n_needed": np.where(status == "inconclusive", need, np.nan),
             "ci_low": lo, "ci_high": hi}
 
 
@@ -170,7 +207,10 @@ def apply_targets(results: pd.DataFrame, targets: pd.DataFrame, level: float = 0
     """Add ``target, status, p_value, n_needed`` to an index table. The most specific
     target applies: same field and index, then same field any index, then any field
     same index, then any field any index. Without a ``field`` column only any-field
-    targets apply. Rows without a target get status ``no_target`` (analysis.status)."""
+    targets apply. Rows without a target get status ``no_target`` (analysis.status) and
+    no p-value; rows whose interval treats answers as independent (wilson,
+    clopper-pearson, jeffreys) get ``descriptive_only`` and no p-value: no verdict.
+    ``n_needed`` is given for ``inconclusive`` rows only."""
     out = results.copy()
     field = out["field"].astype(str) if "field" in out.columns else pd.Series("", index=out.index)
     index = out["index"].astype(str)
@@ -186,10 +226,17 @@ def apply_targets(results: pd.DataFrame, targets: pd.DataFrame, level: float = 0
     has = np.isfinite(t)
     out["target"] = t
     status = target_status(out["ci_low"], out["ci_high"], t).astype(object)
+    descriptive = has & independent_answers(out["method"])
+    status[descriptive] = DESCRIPTIVE
     status[~has] = NO_TARGET
     out["status"] = status
-    out["p_value"] = target_p_value(out["estimate"], out["se"], out["df"], t, out["method"],
-                                    out["n_answers"], out["n_respondents"], level)
-    out["n_needed"] = pd.array(n_needed(out["estimate"], t, out["deff"], level), dtype="Float64")
+    judged = status != NO_TARGET
+    judged &= status != DESCRIPTIVE
+    p_value = target_p_value(out["estimate"], out["se"], out["df"], t, out["method"],
+                             out["n_answers"], out["n_respondents"], level)
+    out["p_value"] = np.where(judged, p_value, np.nan)
+    need = n_needed(out["estimate"], t, out["deff"], level, out["df"], out["n_respondents"])
+    need = np.where(status == "inconclusive", need, np.nan)
+    out["n_needed"] = pd.array(need, dtype="Float64")
     out["n_needed"] = out["n_needed"].round().astype("Int64")
     return out

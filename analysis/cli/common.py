@@ -64,6 +64,11 @@ def guard(path: str, reader: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
         raise InputError(f"{path}: {exc}") from None
 
 
+def strata(text: str) -> str | None:
+    """--strata: a column name, or none/empty for a single stratum."""
+    return None if text.strip().lower() in ("", "none") else text.strip()
+
+
 def add_instrument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--instrument", default="sipas-2022",
                    help="whose rule says which answers are satisfied when ANSWERS.csv has "
@@ -116,7 +121,7 @@ def add_common(p: argparse.ArgumentParser, out: bool = True) -> None:
     p.add_argument("--method", choices=METHODS, default="logit")
     p.add_argument("--level", type=level, default=0.95)
     p.add_argument("--weights", default=None)
-    p.add_argument("--strata", default=None)
+    p.add_argument("--strata", default="unit", type=strata)  # as for indices; none = one
     p.add_argument("--element-rule", choices=ELEMENT_RULES, default="mean")
     p.add_argument("--overall-item", default=None,
                    help="item code of the overall-satisfaction question (split off)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from analysis.choices import ELEMENT_RULES, METHODS
-from analysis.cli.common import UsageError, add_instrument, guard, level, write
+from analysis.cli.common import UsageError, add_instrument, guard, level, strata, write
 
 __all__ = ["OUTPUT_COLUMNS", "TARGET_COLUMNS", "add_indices_command", "run_indices"]
 
@@ -22,7 +22,10 @@ def add_indices_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=METHODS, default="logit")
     p.add_argument("--level", type=level, default=0.95)
     p.add_argument("--weights", default=None, help="weight column (constant per response)")
-    p.add_argument("--strata", default=None, help="stratum column (constant per response)")
+    p.add_argument("--strata", default="unit", type=strata,
+                   help="stratum column (constant per response); default unit: each unit "
+                        "runs its own survey, so a unit's interval does not depend on the "
+                        "other units in the file; 'none' for one stratum")
     p.add_argument("--element-rule", choices=ELEMENT_RULES, default="mean")
     p.add_argument("--targets", default=None, help="TARGETS.csv: scope,field,target")
     add_instrument(p)

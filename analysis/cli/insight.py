@@ -41,7 +41,8 @@ def run_change(args: argparse.Namespace) -> None:
     df, _ = read(args, [*by, args.period_column])
     res = indices(args, df, [*by, args.period_column])
     table = compare_periods(res, args.before, args.after, by=by, period=args.period_column,
-                            method=args.change_method, adjust=args.adjust, level=args.level)
+                            method=args.change_method, adjust=args.adjust, level=args.level,
+                            answers=df, element_rule=args.element_rule)
     write(table, args.out)
     if args.trend_out:
         write(trend_series(res, by=by, period=args.period_column), args.trend_out)

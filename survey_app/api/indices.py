@@ -34,6 +34,7 @@ from survey_app.web.errors import render_error
 BY_CHOICES = {"": (), "unit": ("unit",), "field": ("field",), "unit,field": ("unit", "field"),
               "field,unit": ("unit", "field")}
 NUMBERS = ("estimate", "ci_low", "ci_high", "se", "df")
+INDEPENDENT_METHODS = ("wilson", "clopper-pearson", "jeffreys")
 
 
 class ApiError(Exception):
@@ -135,7 +136,19 @@ def indices():
     return {"period": p["period"], "start": p["start"].isoformat(), "end": p["end"].isoformat(),
             "by": list(p["by"]), "unit": unit.code if unit else None,
             "field": field.code if field else None, "level": p["level"],
-            "method": p["method"], "confidence": 0.95, "rows": rows}
+            "method": p["method"], "confidence": 0.95,
+            **_descriptive(p["method"]), "rows": rows}
+
+
+def _descriptive(method: str) -> dict:
+    """wilson, clopper-pearson and jeffreys treat answers as independent: with answers
+    clustered in respondents they cover 76–85%, so their intervals decide no target."""
+    if method in INDEPENDENT_METHODS:
+        return {"descriptive_only": True,
+                "note": _("Khoảng tin cậy theo phương pháp %(m)s coi các câu trả lời là độc "
+                          "lập: chỉ để mô tả, không dùng để kết luận đạt hay chưa đạt chỉ "
+                          "tiêu.", m=method)}
+    return {"descriptive_only": False}
 
 
 @bp.get("/openapi.json")

@@ -41,7 +41,7 @@ INDICES = {
     "type": "object",
     "additionalProperties": False,
     "required": ["period", "start", "end", "by", "unit", "field", "level", "method",
-                 "confidence", "rows"],
+                 "confidence", "descriptive_only", "rows"],
     "properties": {
         "period": {"type": "string", "example": "2026-Q3"},
         "start": {"type": "string", "format": "date"},
@@ -51,6 +51,10 @@ INDICES = {
         "level": {"type": "string", "enum": list(LEVELS)},
         "method": {"type": "string", "enum": list(METHODS)},
         "confidence": {"type": "number"},
+        "descriptive_only": {"type": "boolean", "description": "true for wilson, "
+                             "clopper-pearson and jeffreys: intervals that treat answers as "
+                             "independent describe, they decide no target"},
+        "note": {"type": "string"},
         "rows": {"type": "array", "items": {"$ref": "#/components/schemas/IndexRow"}},
     },
 }

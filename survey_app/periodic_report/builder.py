@@ -202,6 +202,9 @@ def _units(pdf: ReportPDF, d: Dashboard) -> None:
     pdf.para("Hạng xếp theo ước lượng hiệu chỉnh (Bayes thực nghiệm); đơn vị dưới "
              f"{d.thresholds.ranked} "
              "phiếu không xếp hạng.", size=8.5, style="I")
+    if d.rank_withheld:
+        pdf.para("Hạng chỉ có nghĩa khi so với tất cả các đơn vị; báo cáo của một đơn vị "
+                 "không ghi hạng.", size=8.5, style="I")
 
 
 def _fields(pdf: ReportPDF, d: Dashboard) -> None:

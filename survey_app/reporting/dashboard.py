@@ -69,6 +69,9 @@ class Dashboard:
     element_names: dict[str, str] = field(default_factory=dict)
     priority: pd.DataFrame | None = None  # None: scope too large or too small (see note)
     priority_note: str | None = None
+    # A unit's reviewer sees its own units only: a rank among them is not the rank among
+    # all units, and the full ranking would show other units' intervals. So no rank.
+    rank_withheld: bool = False
 
     @property
     def thresholds(self) -> Thresholds:
@@ -135,13 +138,17 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
     whole, by_unit, by_field = compute_indices_sql_many(
         scope, [(), ("unit",), ("field",)], method=query.method)
     field_code = fields[query.field_id].code if query.field_id else None
-    headline_target = book.for_field(field_code) if field_code else book.overall()
+    locality_target = headline_target = (book.for_field(field_code) if field_code
+                                         else book.overall())
+    if not field_code and scope.unit_ids is not None and len(scope.unit_ids) == 1:
+        # One unit's headline is judged on the target its row in the units table uses.
+        headline_target = book.for_unit_kind(units[scope.unit_ids[0]].kind)
     headline = _headline(whole, headline_target)
     locality = None
     if visible_unit_ids(user) is not None:  # a unit user also sees the locality's headline
         whole_locality = report_scope(replace(query, unit_id=None), ANYONE)
         locality = _headline(compute_indices_sql(whole_locality, method=query.method),
-                             headline_target)
+                             locality_target)
 
     prev = previous_period(query.period)
     known = {query.period: whole}
@@ -151,7 +158,9 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
         known[prev] = prev_whole
     else:
         prev_by_unit = by_unit.iloc[0:0]
-    unit_table = _unit_table(by_unit, prev_by_unit, units, book, headline_target)
+    rank_withheld = visible_unit_ids(user) is not None
+    unit_table = _unit_table(by_unit, prev_by_unit, units, book, locality_target,
+                             rank=not rank_withheld)
     field_table = _field_table(by_field, fields, book)
     elements = whole[whole["level"] == "element"].reset_index(drop=True)
     heat = by_unit[by_unit["level"] == "element"].assign(
@@ -163,6 +172,7 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
         elements=elements, units=unit_table, fields=field_table, heatmap=heat, trend=trend,
         volumes=_volumes(scope, headline), comments=_comments(scope, units, fields),
         element_names=_element_names(), priority=priority, priority_note=priority_note,
+        rank_withheld=rank_withheld,
     )
 
 
@@ -184,7 +194,10 @@ def dashboard_for(user, query: DashboardQuery) -> Dashboard:
     return data
 
 
-def _unit_table(by_unit, prev_by_unit, units, book, overall_target) -> pd.DataFrame:
+def _unit_table(by_unit, prev_by_unit, units, book, overall_target,
+                rank: bool = True) -> pd.DataFrame:
+    """The units' overall indices, ranks, verdicts and changes. ``rank=False`` (a unit's
+    reviewer, whose scope is not the full comparison set) leaves the rank empty."""
     rows = _overall(by_unit)
     if rows.empty:
         return rows.assign(unit="", code="")
@@ -194,17 +207,24 @@ def _unit_table(by_unit, prev_by_unit, units, book, overall_target) -> pd.DataFr
     table = rows.merge(ranking[["unit", "shrunken", "shrunken_low", "shrunken_high", "rank",
                                 "rank_low", "rank_high", "rankable", "note"]]
                        .rename(columns={"unit": "unit_id"}), on="unit_id", how="left")
+    if not rank:
+        table[["rank", "rank_low", "rank_high"]] = np.nan
+        table["rankable"] = False
+        table["note"] = "rank withheld: not the full comparison set"
     judged = judge_rows(table, [book.for_unit_kind(units[i].kind) for i in table["unit_id"]])
     table = pd.concat([table, pd.DataFrame(judged)], axis=1)
-    prev = _overall(prev_by_unit)[["unit_id", "estimate", "se", "n_respondents"]].rename(
-        columns={"estimate": "prev_estimate", "se": "prev_se", "n_respondents": "prev_n"})
+    prev = _overall(prev_by_unit)[["unit_id", "estimate", "se", "df", "n_respondents"]].rename(
+        columns={"estimate": "prev_estimate", "se": "prev_se", "df": "prev_df",
+                 "n_respondents": "prev_n"})
     table = table.merge(prev, on="unit_id", how="left")
+    # t with Welch–Satterthwaite df; no interval where either side is degenerate
     d, _, low, high, p = design_difference(table["estimate"], table["se"],
-                                           table["prev_estimate"], table["prev_se"])
+                                           table["prev_estimate"], table["prev_se"],
+                                           df1=table["df"], df2=table["prev_df"])
     table["change"], table["change_low"], table["change_high"], table["change_p"] = d, low, high, p
     # A change is called significant only on real standard errors: a fallback interval
     # (p = 0 or 1, se = 0) or a handful of respondents cannot support the claim.
-    enough = ((table["n_respondents"] >= MIN_CHANGE_RESPONDENTS)
+    enough = (table["change_p"].notna() & (table["n_respondents"] >= MIN_CHANGE_RESPONDENTS)
               & (table["prev_n"].fillna(0) >= MIN_CHANGE_RESPONDENTS)
               & (table["se"] > 0) & (table["prev_se"].fillna(0) > 0))
     table["change_significant"] = enough & ((table["change_low"] > 0)

@@ -47,6 +47,10 @@ from survey_app.models import Answer, InstrumentVersion, Response
 VIETNAM = timezone(timedelta(hours=7))
 GROUP_COLUMNS = {"unit": Response.unit_id, "field": Response.field_id}
 STRATA = {None: None, "unit": Response.unit_id, "field": Response.field_id}
+# Every unit runs its own survey: the unit is the stratum, the respondent the cluster
+# (docs/analysis.md "Design"). A unit's interval then depends on its own respondents
+# only, not on who asks or which other units are in the scope.
+REPORT_STRATA = "unit"
 # Below this share of their id range, the scope's answers are fetched by response id
 # (bench/national_scale.py, docs/reporting.md "National scale").
 SELECTIVE_SHARE = 0.5
@@ -105,10 +109,11 @@ def compute_indices_sql(
     method: str = "logit",
     level: float = 0.95,
     element_rule: str = "mean",
-    strata: str | None = None,
+    strata: str | None = REPORT_STRATA,
 ) -> pd.DataFrame:
     """Indices per group (`by` ⊆ unit, field → columns unit_id, field_id) in `scope`.
 
+    `strata` defaults to the unit (REPORT_STRATA), so every view of a unit agrees.
     Returns analysis.engine.finish's table: `<by…>, level, index, estimate, ci_low,
     ci_high, se, df, deff, n_respondents, n_answers, method` (empty when no answer).
     """
@@ -121,7 +126,7 @@ def compute_indices_sql_many(
     method: str = "logit",
     level: float = 0.95,
     element_rule: str = "mean",
-    strata: str | None = None,
+    strata: str | None = REPORT_STRATA,
 ) -> list[pd.DataFrame]:
     """compute_indices_sql(scope, by) for every `by` in `groupings`, from ONE pattern query.
 
@@ -159,7 +164,7 @@ def compute_indices_sql_many(
 
 
 def coded_answers_sql(scope: ReportScope, by: Sequence[str] = (),
-                      strata: str | None = None) -> CodedAnswers | None:
+                      strata: str | None = REPORT_STRATA) -> CodedAnswers | None:
     """The valid answers of `scope` as the engine's CodedAnswers, via answer patterns."""
     by_cols = [f"{name}_id" for name in by]
     with db.engine.connect() as conn:

@@ -49,8 +49,13 @@ def test_design_difference_formula():
 
 @given(st.floats(0, 1), st.floats(0, 0.3), st.floats(0, 1), st.floats(0, 0.3))
 def test_design_interval_contains_difference(e1, s1, e2, s2):
-    d, _, lo, hi, _ = design_difference(e1, s1, e2, s2)
-    assert -1 <= lo <= d + 1e-12 and d - 1e-12 <= hi <= 1
+    d, _, lo, hi, p = design_difference(e1, s1, e2, s2)
+    degenerate = min(s1, s2) <= 1e-12 or {e1, e2} & {0.0, 1.0} or min(e1, e2, 1 - e1,
+                                                                        1 - e2) <= 1e-12
+    if degenerate:  # se = 0 or p in {0, 1}: no test (issue 13 item 6)
+        assert np.isnan(lo) and np.isnan(hi) and np.isnan(p)
+    else:
+        assert -1 <= lo <= d + 1e-12 and d - 1e-12 <= hi <= 1
 
 
 def test_compare_periods_uses_engine_se(results):
@@ -69,9 +74,12 @@ def test_compare_periods_uses_engine_se(results):
 
 def test_compare_periods_newcombe_on_items(results):
     ch = compare_periods(results, "2024", "2025", by=["unit"], method="newcombe", adjust="bh")
-    assert (ch["ci_low"] <= ch["change"] + 1e-12).all()
-    assert (ch["change"] <= ch["ci_high"] + 1e-12).all()
+    ratio = ch["level"].isin(["item", "pooled"])
+    assert (ch.loc[ratio, "ci_low"] <= ch.loc[ratio, "change"] + 1e-12).all()
+    assert (ch.loc[ratio, "change"] <= ch.loc[ratio, "ci_high"] + 1e-12).all()
     assert set(ch["adjustment"]) == {"Benjamini–Hochberg"}
+    # issue 13 item 12: no Newcombe interval from pseudo-counts on element/overall rows
+    assert ch.loc[~ratio, ["ci_low", "ci_high", "p_value"]].isna().all().all() and (~ratio).any()
 
 
 def test_trend_series_order_and_bands(results):
@@ -79,3 +87,22 @@ def test_trend_series_order_and_bands(results):
     first = ts[ts["unit"] == ts["unit"].iloc[0]]
     assert list(first["period"]) == ["2025", "2024"]
     assert (ts["ci_low"] <= ts["estimate"]).all() and (ts["estimate"] <= ts["ci_high"]).all()
+
+
+def test_no_change_is_called_from_degenerate_or_one_respondent_cells():
+    """Issue 13 item 6: 0.567 (1 respondent, se 0) → 0.827 (2 respondents) was
+    'improved' with Holm p = 1.8e-41; a one-respondent cell is not an exact value."""
+    import pandas as pd
+
+    res = pd.DataFrame({"period": ["a", "b", "a", "b"], "unit": ["S", "S", "T", "T"],
+                        "level": "overall", "index": "overall",
+                        "estimate": [0.567, 0.827, 0.875, 0.286], "se": [0.0, 0.05, 0.1, 0.1],
+                        "df": [0, 1, 1, 1], "n_respondents": [1, 2, 2, 2],
+                        "n_answers": [20, 40, 40, 40]})
+    ch = compare_periods(res, "a", "b", by=["unit"]).set_index("unit")
+    assert ch.loc["S", "direction"] == "not enough evidence"
+    assert np.isnan(ch.loc["S", "p_value"]) and np.isnan(ch.loc["S", "ci_low"])
+    # 0.875 → 0.286 on 2 and 2 respondents: t with df ≈ 2 (not z) says no clear change
+    assert ch.loc["T", "direction"] == "no clear change"
+    d, se, lo, hi, p = design_difference(0.286, 0.1, 0.875, 0.1, df1=1, df2=1)
+    assert p > 0.05 and lo < 0 < hi

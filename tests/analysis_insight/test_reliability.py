@@ -53,3 +53,13 @@ def test_reliability_table_flags_broken_item(split):
     assert (tab["alpha_low"] <= tab["alpha"]).all() and (tab["alpha"] <= tab["alpha_high"]).all()
     by_unit = reliability_table(split[0], by=["unit"])
     assert by_unit["unit"].nunique() == 12
+
+
+def test_alpha_if_deleted_is_nan_when_the_rest_has_no_variance():
+    """Items 2 and 3 move in opposite directions: deleting item 1 leaves a rest whose
+    total has no variance, so its alpha is undefined (issue 13 item 11: was -inf)."""
+    from analysis.reliability import item_rest
+
+    x = np.array([[1, 1, 5], [2, 2, 4], [5, 3, 3], [3, 4, 2]], dtype=float)
+    _, drop = item_rest(x)
+    assert np.isnan(drop[0]) and not np.isinf(drop).any()

@@ -153,3 +153,12 @@ def test_cli_issues_a_working_token(demo_app):
 def test_receipt_links_still_need_the_unit_key(demo_app):
     response = demo_app.test_client().post("/api/v1/receipt-links", json={})
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("method", ["wilson", "clopper-pearson", "jeffreys"])
+def test_answer_independent_methods_are_labelled_descriptive_only(api, method):
+    """Issue 13 item 8: these intervals cover 76–85% with clustered answers; a verdict
+    read from them is a false 'met' up to 7% of the time."""
+    body = api("phantich", f"?period=2026-Q3&method={method}").get_json()
+    assert body["descriptive_only"] is True and "không dùng để kết luận" in body["note"]
+    assert api("phantich", "?period=2026-Q3").get_json()["descriptive_only"] is False

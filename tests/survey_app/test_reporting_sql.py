@@ -91,7 +91,7 @@ def test_sql_path_equals_csv_path(any_app, by, method):
     with any_app.app_context():
         answers = _populate()
         by_cols = [f"{b}_id" for b in by]
-        sql = compute_indices_sql(SCOPE, by=by, method=method)
+        sql = compute_indices_sql(SCOPE, by=by, method=method, strata=None)
         csv = compute_indices(answers, by=by_cols, method=method)
         _compare(sql, csv, [*by_cols, "level", "index"])
 
