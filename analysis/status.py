@@ -19,7 +19,7 @@ MET, BELOW, INCONCLUSIVE, NO_TARGET = "met", "below", "inconclusive", "no_target
 # An interval that treats answers as independent (wilson, clopper-pearson, jeffreys)
 # describes; it decides no verdict (docs/analysis.md).
 DESCRIPTIVE_ONLY = "descriptive_only"
-STATUSES = (MET, INCONCLUSIVE, BELOW, NO_TARGET, DESCRIPTIVE_ONLY)  # the order of a legend
+STATUSES = (MET, INCONCLUSIVE, BELOW, NO_TARGET)  # the order of a legend (verdict statuses)
 
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "vi": {MET: "Đạt chỉ tiêu", BELOW: "Chưa đạt chỉ tiêu", INCONCLUSIVE: "Chưa đủ căn cứ",
