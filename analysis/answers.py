@@ -98,7 +98,7 @@ def _first_inconsistent(df: pd.DataFrame, key: str, col: str) -> None:
         )
 
 
-def _utf8_error_line(path: Path, exc: UnicodeDecodeError) -> int:
+def _utf8_error_line(path: Path) -> int:
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
             try:
@@ -125,8 +125,8 @@ def read_answers(
             path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
             skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL,
         )
-    except UnicodeDecodeError as exc:
-        raise InputError("file is not valid UTF-8", _utf8_error_line(path, exc)) from None
+    except UnicodeDecodeError:
+        raise InputError("file is not valid UTF-8", _utf8_error_line(path)) from None
     except pd.errors.EmptyDataError:
         raise InputError("empty file: no header", 1) from None
     except pd.errors.ParserError as exc:

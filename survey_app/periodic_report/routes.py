@@ -28,7 +28,7 @@ from survey_app.staff.routes import STAFF
 SYNC_MAX_RESPONSES = 20_000
 
 
-def _meta(user, query) -> ReportMeta:
+def _meta(query) -> ReportMeta:
     root = db.session.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
     unit = db.session.get(Unit, query.unit_id) if query.unit_id else None
     field = db.session.get(Field, query.field_id) if query.field_id else None
@@ -43,7 +43,7 @@ def _meta(user, query) -> ReportMeta:
 def _builder(user, query):
     """A closure that builds the PDF later, in any thread with an app context (the title
     block's texts are made now: they are translated, which needs the request)."""
-    user_id, meta = user.id, _meta(user, query)
+    user_id, meta = user.id, _meta(query)
 
     def build() -> bytes:
         return build_pdf(build_dashboard(db.session.get(User, user_id), query), meta)
