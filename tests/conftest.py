@@ -109,7 +109,7 @@ def pg_app(pg_schema_url):
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_app(request, tmp_path):
+def any_app(request):
     """The same test on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
         yield request.getfixturevalue("app")

@@ -77,7 +77,7 @@ def world(app) -> AdminWorld:
 
 
 @pytest.fixture
-def admin(client, world) -> StaffAuth:
+def admin(client, world) -> StaffAuth:  # noqa: ARG001 - world holds the admin
     auth = StaffAuth(client)
     assert auth.login("quantri", PASSWORD).status_code == 302
     return auth

@@ -129,7 +129,7 @@ def test_unreadable_file_and_bad_targets(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "line 3:" in proc.stderr and "t.csv" in proc.stderr
 
 
-def test_usage_errors_are_one_line(tmp_path: Path) -> None:
+def test_usage_errors_are_one_line() -> None:
     proc = run("indices", "x.csv")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--out" in proc.stderr
     proc = run("indices", "x.csv", "--out", "o.csv", "--method", "wald")

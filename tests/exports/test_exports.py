@@ -169,7 +169,7 @@ def test_exports_are_audited(demo_app, login):
     assert entries[0].detail["ky"] == PERIOD
 
 
-def test_responses_export_is_streamed(demo_app, login):
+def test_responses_export_is_streamed(login):
     response = login("phantich").get(f"/xuat/phieu.csv?ky={PERIOD}", buffered=False)
     assert response.is_streamed
     assert isinstance(response.response, types.GeneratorType) or not isinstance(

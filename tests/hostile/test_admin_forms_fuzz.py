@@ -32,7 +32,7 @@ values = st.one_of(
 
 
 @pytest.fixture
-def forms(any_app, any_admin_client):
+def forms(any_app, any_admin_client):  # noqa: ARG001 - the admin world
     """Paths of the admin forms; user pages point at another admin, not at oneself."""
     app = any_app
     add_user(app, "quantri-khac", "admin")

@@ -95,7 +95,7 @@ def count_rows(app) -> dict[str, int]:
 def issued_ago(seconds: float, issue, *args):
     """Call a token-issuing function as if `seconds` ago (verification keeps the real clock)."""
     original = TimestampSigner.get_timestamp
-    TimestampSigner.get_timestamp = lambda self: int(time.time() - seconds)
+    TimestampSigner.get_timestamp = lambda _self: int(time.time() - seconds)
     try:
         return issue(*args)
     finally:

@@ -90,7 +90,7 @@ def test_figures_are_png(demo_client):
     assert demo_client.get("/bang-dieu-khien/hinh/khac.png").status_code == 404
 
 
-def test_tiny_units_never_show_a_significant_change(demo_app, demo_client):
+def test_tiny_units_never_show_a_significant_change(demo_app):
     from survey_app.models import User
     from survey_app.reporting.dashboard import DashboardQuery, build_dashboard
 

@@ -16,7 +16,7 @@ zxingcpp = pytest.importorskip("zxingcpp")
 
 
 @pytest.fixture
-def api_key(app, world):
+def api_key(app, world):  # noqa: ARG001 - the key is for the world's unit
     result = app.test_cli_runner().invoke(args=["api-key", "issue", "--unit", "X-TEST"])
     assert result.exit_code == 0, result.output
     return result.stdout.strip().splitlines()[0]
@@ -62,12 +62,14 @@ def test_api_gives_url_and_qr_that_scans_to_the_dossier_form(client, world, app,
     assert count_responses(app) == 1
 
 
+@pytest.mark.usefixtures("world", "api_key")
 @pytest.mark.parametrize("key", [None, "sipas_wrong", "not-even-a-key"])
-def test_api_refuses_missing_or_wrong_key(client, world, api_key, key):
+def test_api_refuses_missing_or_wrong_key(client, key):
     reply = ask(client, key, dossier_code="HS-1", counter="MC")
     assert reply.status_code == 401 and reply.json["status"] == 401
 
 
+@pytest.mark.usefixtures("world")
 @pytest.mark.parametrize("body, field", [
     ({"counter": "MC"}, "dossier_code"),
     ({"dossier_code": "HS-1", "counter": "NOPE"}, "counter"),
@@ -77,20 +79,22 @@ def test_api_refuses_missing_or_wrong_key(client, world, api_key, key):
     ({"dossier_code": 12, "counter": "MC"}, "dossier_code"),
     ({"dossier_code": "HS-1", "counter": "MC", "procedure_code": "p" * 41}, "procedure_code"),
 ])
-def test_api_rejects_bad_requests_with_422(client, world, api_key, body, field):
+def test_api_rejects_bad_requests_with_422(client, api_key, body, field):
     reply = ask(client, api_key, **body)
     assert reply.status_code == 422 and reply.json["field"] == field
 
 
+@pytest.mark.usefixtures("world")
 @pytest.mark.parametrize("body", [b"\xff\xfe", b"[" * 100_000, b'{"a":' * 20_000, b"[1]"])
-def test_api_rejects_non_json(client, world, api_key, body):
+def test_api_rejects_non_json(client, api_key, body):
     reply = client.post("/api/v1/receipt-links", data=body,
                         headers={"Authorization": f"Bearer {api_key}"},
                         content_type="application/json")
     assert reply.status_code == 400 and reply.json["status"] == 400
 
 
-def test_rotation_retires_the_old_key(app, client, world, api_key):
+@pytest.mark.usefixtures("world")
+def test_rotation_retires_the_old_key(app, client, api_key):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["api-key", "issue", "--unit", "X-TEST"]).exit_code != 0
     result = runner.invoke(args=["api-key", "rotate", "--unit", "X-TEST"])
@@ -102,7 +106,8 @@ def test_rotation_retires_the_old_key(app, client, world, api_key):
     assert ask(client, new_key, dossier_code="HS-1", counter="MC").status_code == 401
 
 
-def test_cli_receipt_link_and_qr_file(app, client, world, tmp_path):
+@pytest.mark.usefixtures("world")
+def test_cli_receipt_link_and_qr_file(app, client, tmp_path):
     result = app.test_cli_runner().invoke(args=[
         "receipt-link", "--unit", "X-TEST", "--counter", "MC", "--dossier", "HS-CLI-1",
         "--qr", str(tmp_path / "r.png")])
