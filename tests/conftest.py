@@ -88,11 +88,31 @@ def create_schema_and_reference_data(app) -> None:
         sync_reference_data()
 
 
-@pytest.fixture
-def app(tmp_path):
-    """A fresh SQLite database with the schema and the reference data."""
-    app = make_app(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+def _schema_into(path: Path) -> None:
+    app = make_app(f"sqlite:///{path}")
     create_schema_and_reference_data(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """Schema and reference data, built once per session: a copy costs far less than
+    create_all and the reference sync in every test."""
+    return built_once(tmp_path_factory, "reference.sqlite3", _schema_into)
+
+
+def fresh_sqlite_url(sqlite_template: Path, directory: Path, name: str = "test.sqlite3") -> str:
+    """A private copy of the template database: the schema and the reference data."""
+    path = directory / name
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(sqlite_template, tmp_path):
+    """A fresh SQLite database with the schema and the reference data."""
+    app = make_app(fresh_sqlite_url(sqlite_template, tmp_path))
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -117,20 +137,45 @@ def any_app(request):
         yield request.getfixturevalue("pg_app")
 
 
-@pytest.fixture(scope="session")
-def demo_db_template(tmp_path_factory) -> Path:
-    """The demo district seeded once per test session into a template SQLite file."""
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    app = make_app(f"sqlite:///{path}")
-    create_schema_and_reference_data(app)
+def session_shared_dir(tmp_path_factory) -> Path:
+    """A directory shared by every xdist worker of this test session (and by no other
+    session): the workers' base temp directories are siblings in it."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """`build(path)` run by one worker of the session; the others wait and share the file.
+
+    The file is built under another name and renamed, so a worker never sees half of it."""
+    from filelock import FileLock
+
+    path = session_shared_dir(tmp_path_factory) / name
+    with FileLock(f"{path}.lock"):
+        if not path.exists():
+            partial = path.with_name(f"{name}.{os.getpid()}.partial")
+            build(partial)
+            os.replace(partial, path)
+    return path
+
+
+def _seed_demo_into(path: Path) -> None:
     from datetime import date
 
     from survey_app.seed.demo import seed_demo
 
+    app = make_app(f"sqlite:///{path}")
+    create_schema_and_reference_data(app)
     with app.app_context():
         seed_demo(today=date(2026, 11, 21))
         db.engine.dispose()
-    return path
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory) -> Path:
+    """The demo district seeded once per test session (not once per xdist worker) into a
+    template SQLite file; tests get private copies (`demo_app`)."""
+    return built_once(tmp_path_factory, "demo.sqlite3", _seed_demo_into)
 
 
 @pytest.fixture

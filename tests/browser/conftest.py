@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import create_schema_and_reference_data, make_app
+from tests.conftest import fresh_sqlite_url, make_app
 from tests.survey_app.factories import make_world
 
 REQUIRE_BROWSER = os.environ.get("SIPAS_REQUIRE_BROWSER") == "1"
@@ -45,10 +45,9 @@ def _browser_or_skip() -> tuple[str, str]:
 
 
 @pytest.fixture
-def live_server(tmp_path):
+def live_server(sqlite_template, tmp_path):
     """The app on a random 127.0.0.1 port in a background thread, on a temp SQLite file."""
-    app = make_app(f"sqlite:///{tmp_path / 'live.sqlite3'}")
-    create_schema_and_reference_data(app)
+    app = make_app(fresh_sqlite_url(sqlite_template, tmp_path, "live.sqlite3"))
     world = make_world(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
