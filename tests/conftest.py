@@ -235,14 +235,10 @@ class StaffAuth:
 
 def add_user(app, username: str, role: str, unit_code: str | None = None,
              password: str = "mat-khau-rat-dai") -> None:
-    from werkzeug.security import generate_password_hash
-
-    from survey_app.models import Unit, User
+    from tests.factories import make_user
 
     with app.app_context():
-        unit = db.session.scalar(db.select(Unit).filter_by(code=unit_code)) if unit_code else None
-        db.session.add(User(username=username, role=role, unit=unit,
-                            password_hash=generate_password_hash(password)))
+        make_user(username, role, unit=unit_code, password=password)
         db.session.commit()
 
 
