@@ -11,7 +11,7 @@ from tests.admin.conftest import PASSWORD, build_world
 from tests.browser.conftest import live_server, new_driver  # noqa: F401 - fixture
 from tests.browser.helpers import axe_violations, describe, full_page_screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium
 DESKTOP_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/120.0 Safari/537.36")
 BAD_UNITS = (

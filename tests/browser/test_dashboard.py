@@ -17,7 +17,7 @@ from tests.browser.conftest import new_driver
 from tests.browser.helpers import click_to_new_page, full_page_screenshot, send
 from tests.conftest import make_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium on the demo district
 
 
 @pytest.fixture

@@ -222,6 +222,7 @@ def _peak_while_streaming(client) -> tuple[int, int]:
     return size, peak
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_rows(demo_app, login, monkeypatch):
     """Peak Python memory while streaming is that of a page, not of the file. With pages of
     100 responses, a file 4× longer must not need more than 1.5× the memory (bench/

@@ -186,6 +186,7 @@ def test_hostile_free_text_is_escaped_on_every_page(app, admin_client, hostile_w
 
 # A glyph DejaVu Sans lacks (emoji, CJK) is drawn as a box with matplotlib's warning; the
 # suite turns warnings into errors, production does not, so here it is only noted.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
 @pytest.mark.usefixtures("hostile_world")
 def test_hostile_free_text_makes_inert_exports_and_intact_files(app, admin_client):

@@ -18,7 +18,10 @@ from tests.conftest import StaffAuth
 
 PERIOD = "2026-Q2"
 PASSWORDS = {"admin": "demo-admin", "phantich": "demo-analyst", "xuanan": "demo-unit"}
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils"),
+    pytest.mark.slow,  # PDF reports of the demo district
+]
 
 
 @pytest.fixture(autouse=True)

@@ -26,6 +26,8 @@ from survey_app.models import Response
 from tests.conftest import create_schema_and_reference_data, make_app
 from tests.survey_app.factories import make_world
 
+pytestmark = pytest.mark.slow  # two gunicorn servers per test
+
 REDIS = os.environ.get("TEST_REDIS_URL_SCALE", "redis://127.0.0.1:6379/14")
 
 

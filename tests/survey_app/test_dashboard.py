@@ -82,6 +82,7 @@ def test_bad_queries_are_clear_4xx(demo_client, query, status, text):
     assert page.status_code == status and text in page.text
 
 
+@pytest.mark.slow
 def test_figures_are_png(demo_client):
     _login(demo_client, "phantich", "demo-analyst")
     for kind in ("don-vi", "yeu-to", "xu-huong", "uu-tien"):
