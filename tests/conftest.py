@@ -8,6 +8,7 @@ with SIPAS_REQUIRE_POSTGRES=1 (set by .ci/run) a missing server is a failure ins
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -60,8 +61,8 @@ def postgres_or_skip() -> str:
     return PG_URL
 
 
-@pytest.fixture
-def pg_schema_url():
+@contextlib.contextmanager
+def new_pg_schema():
     """A PostgreSQL URL whose search_path is a brand-new empty schema; dropped afterwards."""
     base = postgres_or_skip()
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -69,10 +70,19 @@ def pg_schema_url():
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_schema_url():
+    """A PostgreSQL URL whose search_path is a brand-new empty schema; dropped afterwards."""
+    with new_pg_schema() as url:
+        yield url
 
 
 def make_app(database_url: str, **extra):
