@@ -92,16 +92,38 @@ def new_driver(tmp_path: Path, *, javascript: bool):
     return driver
 
 
+def fresh(driver):
+    """A browser that has been used by another test, as if new: a blank page, no cookies
+    (they are per host, not per port, so another test's live server would see them) and no
+    cache; storage is per origin and every live server has its own port."""
+    driver.get("about:blank")
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+    return driver
+
+
+@pytest.fixture(scope="module")
+def phones(tmp_path_factory):
+    """One Chromium per JavaScript setting for all the tests of a module, started on first
+    use: a start costs seconds, far more than most of the tests themselves."""
+    started: dict[bool, object] = {}
+
+    def phone_with(javascript: bool):
+        if javascript not in started:
+            driver = new_driver(tmp_path_factory.mktemp("chrome"), javascript=javascript)
+            driver.javascript = javascript  # type: ignore[attr-defined]
+            started[javascript] = driver
+        return fresh(started[javascript])
+    yield phone_with
+    for driver in started.values():
+        driver.quit()
+
+
 @pytest.fixture(params=[True, False], ids=["js-on", "js-off"])
-def phone(request, tmp_path):
-    driver = new_driver(tmp_path, javascript=request.param)
-    driver.javascript = request.param  # type: ignore[attr-defined]
-    yield driver
-    driver.quit()
+def phone(request, phones):
+    return phones(request.param)
 
 
 @pytest.fixture
-def phone_js(tmp_path):
-    driver = new_driver(tmp_path, javascript=True)
-    yield driver
-    driver.quit()
+def phone_js(phones):
+    return phones(True)
