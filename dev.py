@@ -4,6 +4,8 @@
     python3 dev.py demo    # virtual environment, database, demo district, app on :5000
     python3 dev.py test    # virtual environment with test tools, the whole test suite
 
+`python3 dev.py test --fast` skips the tests marked slow (browser, two-process, long
+fuzzing) for the inner loop; CI runs everything.
 Also: `python3 dev.py translations` (extract, update and compile the message catalogs)
 and `python3 dev.py lint`. Arguments after `test` go to pytest.
 """
@@ -63,6 +65,8 @@ def demo(argv: list[str]) -> None:
 
 def test(argv: list[str]) -> None:
     ensure_venv(dev=True)
+    if "--fast" in argv:  # the inner loop: skip the tests marked slow (CI runs them all)
+        argv = [a for a in argv if a != "--fast"] + ["-m", "not slow"]
     code = run(PY, "-m", "pytest", "-n", "auto", "--dist", "loadfile", *argv, check=False)
     if code == 5:
         print("pytest collected no tests: that is a failure", flush=True)

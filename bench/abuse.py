@@ -37,7 +37,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.loadkit import (  # noqa: E402
+from bench.loadkit import (
     REDIS_URL,
     SECRETS,
     BenchDatabase,

@@ -23,11 +23,11 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.reporting_sql_scale import build, schema_url  # noqa: E402
-from survey_app import create_app  # noqa: E402
-from survey_app.extensions import db  # noqa: E402
-from survey_app.models import User  # noqa: E402
-from tests.conftest import StaffAuth  # noqa: E402
+from bench.reporting_sql_scale import build, schema_url
+from survey_app import create_app
+from survey_app.extensions import db
+from survey_app.models import User
+from tests.conftest import StaffAuth
 
 
 def peak_mib() -> float:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.loadkit import (  # noqa: E402
+from bench.loadkit import (
     REDIS_URL,
     BenchDatabase,
     Server,
@@ -108,7 +108,7 @@ def report(name: str, database: BenchDatabase, tallies: Tallies, t0: float,
 def scenario_worker(args, workdir: Path) -> bool:
     database = BenchDatabase(args.db, workdir, "fault_worker")
     slugs = database.migrate_and_seed(200)
-    with Server(_env(database, args), workers=3, log=workdir / "fault-worker.log") as server:
+    with Server(_env(database), workers=3, log=workdir / "fault-worker.log") as server:
         load = Load(server.base, slugs, args.clients, args.seconds, seed=11)
         marks = {}
         time.sleep(args.seconds / 3)
@@ -128,7 +128,7 @@ def scenario_worker(args, workdir: Path) -> bool:
 def scenario_server(args, workdir: Path) -> bool:
     database = BenchDatabase(args.db, workdir, "fault_server")
     slugs = database.migrate_and_seed(200)
-    server = Server(_env(database, args), workers=3, log=workdir / "fault-server.log").start()
+    server = Server(_env(database), workers=3, log=workdir / "fault-server.log").start()
     load = Load(server.base, slugs, args.clients, args.seconds, seed=12)
     time.sleep(args.seconds / 3)
     server.kill_all()
@@ -155,7 +155,7 @@ def scenario_postgres(args, workdir: Path) -> bool:
     database = BenchDatabase("postgresql", workdir, "fault_pg")
     slugs = database.migrate_and_seed(200)
     database.dispose()
-    with Server(_env(database, args), workers=3, log=workdir / "fault-pg.log") as server:
+    with Server(_env(database), workers=3, log=workdir / "fault-pg.log") as server:
         load = Load(server.base, slugs, args.clients, args.seconds, seed=13)
         time.sleep(args.seconds / 3)
         _pg("stop")
@@ -191,7 +191,7 @@ def scenario_disk_full(args, workdir: Path, name: str = "fault_full") -> bool:
         database.dispose()
         log = workdir / f"fault-{name}.log"
         log.unlink(missing_ok=True)
-        with Server(_env(database, args), workers=3, log=log) as server:
+        with Server(_env(database), workers=3, log=log) as server:
             pids = sorted(server.worker_pids())
             load = Load(server.base, slugs, args.clients, args.seconds, seed=14)
             time.sleep(args.seconds / 3)
@@ -222,7 +222,7 @@ def scenario_disk_full(args, workdir: Path, name: str = "fault_full") -> bool:
     return ok
 
 
-def _env(database: BenchDatabase, args) -> dict[str, str]:
+def _env(database: BenchDatabase) -> dict[str, str]:
     env = database.env()
     if database.kind == "postgresql" and redis_reachable():
         flush_redis()

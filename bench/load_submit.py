@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.loadkit import (  # noqa: E402
+from bench.loadkit import (
     REDIS_URL,
     BenchDatabase,
     Server,

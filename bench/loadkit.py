@@ -259,7 +259,7 @@ class Phone:
         import urllib.request
 
         class _Keep3xx(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
+            def redirect_request(self, *_args, **_kwargs):
                 return None  # a 303 is an answer to look at, not to follow
 
         self.ip = ip

@@ -252,10 +252,10 @@ def statement_log():
     log: list[Statement] = []
     starts: list[float] = []
 
-    def before(conn, cursor, statement, parameters, context, executemany):
+    def before(*_):  # SQLAlchemy's before_cursor_execute arguments
         starts.append(time.perf_counter())
 
-    def after(conn, cursor, statement, parameters, context, executemany):
+    def after(_conn, _cursor, statement, parameters, *_):
         log.append(Statement(statement, parameters, time.perf_counter() - starts.pop()))
 
     sa.event.listen(db.engine, "before_cursor_execute", before)

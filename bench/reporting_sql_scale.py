@@ -23,12 +23,12 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.seeding import copy_answers, copy_rows, likert_values, schema_url  # noqa: E402
-from survey_app import create_app  # noqa: E402
-from survey_app.extensions import db  # noqa: E402
-from survey_app.models import Field, InstrumentVersion, Unit  # noqa: E402
-from survey_app.reporting import ReportScope, compute_indices_sql  # noqa: E402
-from survey_app.seed.reference import sync_reference_data  # noqa: E402
+from bench.seeding import copy_answers, copy_rows, likert_values, schema_url
+from survey_app import create_app
+from survey_app.extensions import db
+from survey_app.models import Field, InstrumentVersion, Unit
+from survey_app.reporting import ReportScope, compute_indices_sql
+from survey_app.seed.reference import sync_reference_data
 
 
 def build(n_responses: int, n_units: int, seed: int = 1) -> None:

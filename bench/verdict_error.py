@@ -31,8 +31,8 @@ from scipy import optimize, special
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.methods import interval_table  # noqa: E402
-from analysis.targets import judge_targets, target_status  # noqa: E402
+from analysis.methods import interval_table
+from analysis.targets import judge_targets, target_status
 
 SIZES = (10, 30, 100, 300)
 TARGETS = (0.8, 0.9, 0.95, 0.98)

@@ -8,6 +8,7 @@ with SIPAS_REQUIRE_POSTGRES=1 (set by .ci/run) a missing server is a failure ins
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -60,8 +61,8 @@ def postgres_or_skip() -> str:
     return PG_URL
 
 
-@pytest.fixture
-def pg_schema_url():
+@contextlib.contextmanager
+def new_pg_schema():
     """A PostgreSQL URL whose search_path is a brand-new empty schema; dropped afterwards."""
     base = postgres_or_skip()
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -69,10 +70,19 @@ def pg_schema_url():
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_schema_url():
+    """A PostgreSQL URL whose search_path is a brand-new empty schema; dropped afterwards."""
+    with new_pg_schema() as url:
+        yield url
 
 
 def make_app(database_url: str, **extra):
@@ -88,11 +98,31 @@ def create_schema_and_reference_data(app) -> None:
         sync_reference_data()
 
 
-@pytest.fixture
-def app(tmp_path):
-    """A fresh SQLite database with the schema and the reference data."""
-    app = make_app(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+def _schema_into(path: Path) -> None:
+    app = make_app(f"sqlite:///{path}")
     create_schema_and_reference_data(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """Schema and reference data, built once per session: a copy costs far less than
+    create_all and the reference sync in every test."""
+    return built_once(tmp_path_factory, "reference.sqlite3", _schema_into)
+
+
+def fresh_sqlite_url(sqlite_template: Path, directory: Path, name: str = "test.sqlite3") -> str:
+    """A private copy of the template database: the schema and the reference data."""
+    path = directory / name
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(sqlite_template, tmp_path):
+    """A fresh SQLite database with the schema and the reference data."""
+    app = make_app(fresh_sqlite_url(sqlite_template, tmp_path))
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -109,7 +139,7 @@ def pg_app(pg_schema_url):
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_app(request, tmp_path):
+def any_app(request):
     """The same test on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
         yield request.getfixturevalue("app")
@@ -117,20 +147,45 @@ def any_app(request, tmp_path):
         yield request.getfixturevalue("pg_app")
 
 
-@pytest.fixture(scope="session")
-def demo_db_template(tmp_path_factory) -> Path:
-    """The demo district seeded once per test session into a template SQLite file."""
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    app = make_app(f"sqlite:///{path}")
-    create_schema_and_reference_data(app)
+def session_shared_dir(tmp_path_factory) -> Path:
+    """A directory shared by every xdist worker of this test session (and by no other
+    session): the workers' base temp directories are siblings in it."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """`build(path)` run by one worker of the session; the others wait and share the file.
+
+    The file is built under another name and renamed, so a worker never sees half of it."""
+    from filelock import FileLock
+
+    path = session_shared_dir(tmp_path_factory) / name
+    with FileLock(f"{path}.lock"):
+        if not path.exists():
+            partial = path.with_name(f"{name}.{os.getpid()}.partial")
+            build(partial)
+            os.replace(partial, path)
+    return path
+
+
+def _seed_demo_into(path: Path) -> None:
     from datetime import date
 
     from survey_app.seed.demo import seed_demo
 
+    app = make_app(f"sqlite:///{path}")
+    create_schema_and_reference_data(app)
     with app.app_context():
         seed_demo(today=date(2026, 11, 21))
         db.engine.dispose()
-    return path
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory) -> Path:
+    """The demo district seeded once per test session (not once per xdist worker) into a
+    template SQLite file; tests get private copies (`demo_app`)."""
+    return built_once(tmp_path_factory, "demo.sqlite3", _seed_demo_into)
 
 
 @pytest.fixture
@@ -190,14 +245,10 @@ class StaffAuth:
 
 def add_user(app, username: str, role: str, unit_code: str | None = None,
              password: str = "mat-khau-rat-dai") -> None:
-    from werkzeug.security import generate_password_hash
-
-    from survey_app.models import Unit, User
+    from tests.factories import make_user
 
     with app.app_context():
-        unit = db.session.scalar(db.select(Unit).filter_by(code=unit_code)) if unit_code else None
-        db.session.add(User(username=username, role=role, unit=unit,
-                            password_hash=generate_password_hash(password)))
+        make_user(username, role, unit=unit_code, password=password)
         db.session.commit()
 
 

@@ -32,6 +32,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import InvalidVersion, Version
 
+pytestmark = pytest.mark.slow  # pip-audit over the network
+
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRE_NETWORK = os.environ.get("SIPAS_REQUIRE_NETWORK") == "1"
 PYPI = "https://pypi.org/pypi"

@@ -110,7 +110,7 @@ def plan_lineage(source: list[SourceRow]) -> list[RowPlan]:
             parsed[row.line] = (pred, succ, effective, change, frozenset(rule))
             _check_dates(row, pred, succ, effective)
 
-    _check_links(rows, parsed, stored, stored_rule, counters)
+    _check_links(rows, parsed, stored, stored_rule)
     for row in rows:
         if row.status == "error":
             continue
@@ -156,7 +156,7 @@ def _check_dates(row: RowPlan, pred: Unit, succ: Unit, effective: date) -> None:
             day=effective.isoformat(), since=succ.valid_from or "…", to=succ.valid_to or "…"))
 
 
-def _check_links(rows, parsed, stored, stored_rule, counters) -> None:
+def _check_links(rows, parsed, stored, stored_rule) -> None:
     """Links as a whole: one end date per unit, one successor unless split, ≥ 2 for a
     split, each counter to one successor, no cycle (the file together with the database)."""
     links: dict[tuple[int, int], tuple[Link, RowPlan | None]] = {}

@@ -87,8 +87,7 @@ class ReportPDF(FPDF):
         self.multi_cell(0, 5.4, text, align="J")
         self.ln(1.2)
 
-    def table(self, header: list[str], rows: list[list[str]], widths: tuple[float, ...],
-              align: str = "L") -> None:
+    def table(self, header: list[str], rows: list[list[str]], widths: tuple[float, ...]) -> None:
         self.set_font("DejaVu", "", 8.5)
         self.set_text_color(*INK)
         aligns = tuple("L" if i == 0 else "C" for i in range(len(header)))

@@ -83,7 +83,7 @@ def write_report(key: str, build: Callable[[], bytes]) -> None:
         tmp.write_bytes(data)
         os.replace(tmp, pdf)
         status.write_text(json.dumps({"state": "ready"}))
-    except Exception as exc:  # noqa: BLE001 - recorded for the page, logged for operators
+    except Exception as exc:  # recorded for the page, logged for operators
         current_app.logger.exception("report %s failed", key)
         status.write_text(json.dumps({"state": "failed", "error": type(exc).__name__}))
     finally:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the builder draws with matplotlib: imported when a report i
     from survey_app.periodic_report.builder import ReportMeta
 
 
-def _meta(user, query) -> ReportMeta:
+def _meta(query) -> ReportMeta:
     from survey_app.periodic_report.builder import ReportMeta
 
     root = db.session.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
@@ -46,7 +46,7 @@ def _meta(user, query) -> ReportMeta:
 def _builder(user, query):
     """A closure that builds the PDF later, in any thread with an app context (the title
     block's texts are made now: they are translated, which needs the request)."""
-    user_id, meta = user.id, _meta(user, query)
+    user_id, meta = user.id, _meta(query)
 
     def build() -> bytes:
         from survey_app.periodic_report.builder import build_pdf

@@ -152,5 +152,5 @@ def thanks(slug: str):
 
 
 @bp.app_errorhandler(CSRFError)
-def csrf_failed(exc: CSRFError):
+def csrf_failed(_exc: CSRFError):
     return _problem(svc.SessionExpired())

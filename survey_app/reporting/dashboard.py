@@ -171,7 +171,7 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
     return Dashboard(
         query=query, scope=scope, previous_period=prev, headline=headline, locality=locality,
         elements=elements, units=unit_table, fields=field_table, heatmap=heat, trend=trend,
-        volumes=_volumes(scope, headline), comments=_comments(scope, units, fields),
+        volumes=_volumes(scope), comments=_comments(scope, units, fields),
         element_names=_element_names(), priority=priority, priority_note=priority_note,
         rank_withheld=rank_withheld,
     )
@@ -264,7 +264,7 @@ def _trend(scope: ReportScope, query: DashboardQuery, known: dict[str, pd.DataFr
                                        "n_respondents"])
 
 
-def _volumes(scope: ReportScope, headline: dict | None) -> dict:
+def _volumes(scope: ReportScope) -> dict:
     """Dossiers received in the period (volumes recorded for periods inside it)."""
     q = sa.select(sa.func.coalesce(sa.func.sum(DossierVolume.received), 0)).where(
         DossierVolume.period_start >= scope.start, DossierVolume.period_end <= scope.end)

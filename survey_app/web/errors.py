@@ -75,7 +75,7 @@ def init_app(app: Flask) -> None:
         return body, code, {"Retry-After": "30"}
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):
+    def unexpected(_exc: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         # A failed flush leaves the session unusable: without the rollback, the error page
         # itself (the logged-in user's name in the header) raises and the user gets the

@@ -42,9 +42,9 @@ def whole_number(text: str | None, maximum: int = MAX_ID) -> int | None:
 class IdConverter(IntegerConverter):
     """``<int:…>`` bounded to what the database's integer ids can hold."""
 
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's signature
+    def __init__(self, url_map, *args, **kwargs) -> None:
         kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _malformed(pairs) -> bool:

@@ -82,13 +82,15 @@ def test_other_roles_get_403(app, client, role):
     assert "Quản trị</a>" not in client.get("/bang-dieu-khien").text
 
 
-def test_admin_sees_every_page(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_admin_sees_every_page(client, world):
     for url in _urls(GET_PAGES + DOWNLOADS, world):
         assert client.get(url).status_code == 200, url
     assert 'href="/admin"' in client.get("/bang-dieu-khien").text  # the nav link
 
 
-def test_every_post_needs_csrf(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_every_post_needs_csrf(app, client, world):
     before = audit_actions(app)
     for url in _urls(POSTS, world):
         reply = client.post(url, data={"action": "spam", "ids": world.flagged[0],
@@ -105,7 +107,8 @@ def test_admin_pages_on_postgresql(any_app):
         assert client.get(url).status_code == 200, url
 
 
-def test_admin_pages_in_english(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_admin_pages_in_english(client):
     page = client.get("/admin?lang=en")
     assert "Administration of the satisfaction survey" in page.text
     assert "suspicious responses awaiting review" in page.text

@@ -8,10 +8,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.admin.conftest import PASSWORD, build_world
-from tests.browser.conftest import live_server, new_driver  # noqa: F401 - fixture
+from tests.browser.conftest import fresh, live_server, new_driver  # noqa: F401 - fixture
 from tests.browser.helpers import axe_violations, describe, full_page_screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium
 DESKTOP_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/120.0 Safari/537.36")
 BAD_UNITS = (
@@ -26,15 +26,21 @@ BAD_UNITS = (
 )
 
 
-@pytest.fixture
-def desktop(tmp_path):
-    driver = new_driver(tmp_path, javascript=True)
+@pytest.fixture(scope="module")
+def desktop_browser(tmp_path_factory):
+    """One desktop Chromium for the module's tests (a start costs seconds)."""
+    driver = new_driver(tmp_path_factory.mktemp("chrome"), javascript=True)
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False})
     driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
     driver.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": DESKTOP_UA})
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def desktop(desktop_browser):
+    return fresh(desktop_browser)
 
 
 def _submit(driver) -> None:

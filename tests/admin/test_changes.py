@@ -42,7 +42,8 @@ UNIT = {"code": "X-MOI", "name_vi": "UBND xã Mới", "name_en": "", "kind": "xa
         "parent_id": ""}
 
 
-def test_unit_create_edit_and_refused_cycle(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_unit_create_edit_and_refused_cycle(app, client, world):
     reply = submit(client, "/admin/don-vi/them", {**UNIT, "parent_id": str(world.district)})
     assert reply.status_code == 302
     unit = get(app, Unit, code="X-MOI")
@@ -70,7 +71,8 @@ def test_unit_create_edit_and_refused_cycle(app, client, world, admin):
     assert last_audit(app).detail["changes"] == {"publish_results": [False, True]}
 
 
-def test_unit_with_responses_is_deactivated_not_deleted(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_unit_with_responses_is_deactivated_not_deleted(app, client, world):
     url = f"/admin/don-vi/{world.commune}"
     page = client.get(url)
     assert "Xóa đơn vị" not in page.text
@@ -88,7 +90,8 @@ def test_unit_with_responses_is_deactivated_not_deleted(app, client, world, admi
     assert get(app, Unit, code="X-MOI") is None and audit_actions(app)[-1] == "unit.delete"
 
 
-def test_spam_review_confirm_and_restore(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_spam_review_confirm_and_restore(app, client, world):
     page = client.get("/admin/kiem-duyet-phieu")
     assert "quá nhanh" in page.text and "UBND xã Tùng Lộc" in page.text
     token = csrf_from(page.text)
@@ -107,7 +110,8 @@ def test_spam_review_confirm_and_restore(app, client, world, admin):
     assert "Không có phiếu nào đang chờ" in client.get("/admin/kiem-duyet-phieu").text
 
 
-def test_comment_moderation_escapes_and_changes_status(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_comment_moderation_escapes_and_changes_status(app, client, world):
     page = client.get("/admin/binh-luan")
     assert "<script>x</script>" not in page.text and "&lt;script&gt;" in page.text
     token = csrf_from(page.text)
@@ -127,7 +131,8 @@ NEW_USER = {"username": "canbo.xa", "full_name": "Nguyễn Văn A", "role": "uni
             "unit_id": "", "password": "mot-mat-khau-dai", "confirm": "mot-mat-khau-dai"}
 
 
-def test_users_create_validate_disable_token(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_users_create_validate_disable_token(app, client, world):
     no_unit = submit(client, "/admin/nguoi-dung/them", NEW_USER)
     assert no_unit.status_code == 422 and "cần chọn một đơn vị" in no_unit.text
     short = submit(client, "/admin/nguoi-dung/them", {**NEW_USER, "unit_id": str(world.commune),
@@ -161,7 +166,8 @@ def test_users_create_validate_disable_token(app, client, world, admin):
                                        "user.api_token_revoke", "user.disable"]
 
 
-def test_admin_cannot_lock_or_demote_themself(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_admin_cannot_lock_or_demote_themself(app, client, world):
     me = f"/admin/nguoi-dung/{world.admin_id}"
     locked = submit(client, me, {}, form_action=f"{me}/hoat-dong")
     assert locked.status_code == 409 and get(app, User, id=world.admin_id).active
@@ -173,6 +179,7 @@ TARGET = {"year": "2026", "scope": "field", "scope_code": "dat-dai", "metric": "
           "value": "92,5", "source": "Kế hoạch CCHC 2026", "note": ""}
 
 
+@pytest.mark.usefixtures("admin")
 @pytest.mark.parametrize("change, message", [
     ({"value": "120"}, "không quá 100%"), ({"value": "0"}, "lớn hơn 0"),
     ({"value": "chín mươi"}, "phải là một số"), ({"year": "1999"}, "từ 2000 đến 2100"),
@@ -181,7 +188,7 @@ TARGET = {"year": "2026", "scope": "field", "scope_code": "dat-dai", "metric": "
                                          "một loại đơn vị"),
     ({"source": ""}, "Vui lòng nhập thông tin này."),
 ])
-def test_target_validation(app, client, world, admin, change, message):
+def test_target_validation(app, client, change, message):
     with app.app_context():
         before = db.session.scalar(sa.select(sa.func.count(Target.id)))
     reply = submit(client, "/admin/chi-tieu/them", {**TARGET, **change})
@@ -190,7 +197,8 @@ def test_target_validation(app, client, world, admin, change, message):
         assert db.session.scalar(sa.select(sa.func.count(Target.id))) == before
 
 
-def test_target_stored_as_share_and_unique(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_target_stored_as_share_and_unique(app, client):
     assert submit(client, "/admin/chi-tieu/them", TARGET).status_code == 302
     target = get(app, Target, year=2026, scope="field", scope_code="dat-dai", metric="tthc")
     assert target.value == pytest.approx(0.925)
@@ -201,7 +209,8 @@ def test_target_stored_as_share_and_unique(app, client, world, admin):
     assert audit_actions(app)[-2:] == ["target.create", "target.delete"]
 
 
-def test_counter_create_and_new_slug(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_counter_create_and_new_slug(app, client, world):
     with app.app_context():
         iv = db.session.scalar(sa.select(InstrumentVersion).filter_by(code="sipas-2022"))
     reply = submit(client, f"/admin/quay/them?unit={world.commune}", {
@@ -218,7 +227,8 @@ def test_counter_create_and_new_slug(app, client, world, admin):
     assert audit_actions(app)[-2:] == ["counter.create", "counter.slug_regenerate"]
 
 
-def test_instrument_upload_retire_and_refusals(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_instrument_upload_retire_and_refusals(app, client, world):
     text = (FILES_DIR / "counter-2018.v1.yaml").read_text("utf-8")
     same = submit(client, "/admin/phieu-khao-sat", {},
                   files={"file": (io.BytesIO(text.encode()), "counter.yaml")}, follow=True)
@@ -246,7 +256,8 @@ def test_instrument_upload_retire_and_refusals(app, client, world, admin):
     assert "(counter-2018@v2)" not in form and "(counter-2018@v1)" in form
 
 
-def test_audit_viewer_filters(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_audit_viewer_filters(client):
     submit(client, "/admin/don-vi/them", UNIT)
     page = client.get("/admin/nhat-ky?action=unit.create")
     assert "unit.create" in page.text and "X-MOI" in page.text and "login</code>" not in page.text
@@ -254,7 +265,8 @@ def test_audit_viewer_filters(app, client, world, admin):
     assert client.get("/admin/nhat-ky?from=2020-01-01&to=2099-12-31").status_code == 200
 
 
-def test_long_lists_page_through_keeping_their_filters(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_long_lists_page_through_keeping_their_filters(app, client):
     """More than one page of audit entries (any real deployment): the pager renders (it
     shadowed gettext `_` and was a 500) and keeps the filter, relative to this page."""
     from survey_app.services.audit import record

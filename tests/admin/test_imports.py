@@ -57,7 +57,8 @@ GOOD_UNITS = (HEADER.replace("\n", ",valid_to\n") +
               "H-CL,UBND huyện Can Lộc,,huyen,huyen,T-HT,01/07/2025\n").encode()
 
 
-def test_valid_unit_file_previews_then_applies_exactly_once(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_valid_unit_file_previews_then_applies_exactly_once(app, client):
     before = snapshot(app)
     preview = upload(client, "don-vi", GOOD_UNITS)
     assert preview.status_code == 200
@@ -120,8 +121,9 @@ BAD_UNIT_FILES = {
 }
 
 
+@pytest.mark.usefixtures("admin")
 @pytest.mark.parametrize("case", list(BAD_UNIT_FILES))
-def test_bad_unit_rows_are_reported_and_nothing_changes(app, client, world, admin, case):
+def test_bad_unit_rows_are_reported_and_nothing_changes(app, client, case):
     content, message = BAD_UNIT_FILES[case]
     before = snapshot(app)
     preview = upload(client, "don-vi", content.encode())
@@ -144,8 +146,9 @@ FILE_PROBLEMS = {
 }
 
 
+@pytest.mark.usefixtures("admin")
 @pytest.mark.parametrize("case", list(FILE_PROBLEMS))
-def test_unreadable_files_are_explained(app, client, world, admin, case):
+def test_unreadable_files_are_explained(app, client, case):
     content, name, message = FILE_PROBLEMS[case]
     before = snapshot(app)
     preview = upload(client, "don-vi", content, name)
@@ -154,7 +157,8 @@ def test_unreadable_files_are_explained(app, client, world, admin, case):
     assert snapshot(app) == before
 
 
-def test_bom_semicolons_and_xlsx_are_accepted(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_bom_semicolons_and_xlsx_are_accepted(app, client):
     with_bom = ("\ufeff" + HEADER.replace(",", ";") + "X-A;Xã A;;xa;xa;H-CL\n").encode()
     preview = upload(client, "don-vi", with_bom)
     assert preview.status_code == 200 and "Mới: 1" in preview.text
@@ -168,20 +172,23 @@ def test_bom_semicolons_and_xlsx_are_accepted(app, client, world, admin):
         assert db.session.scalar(sa.select(Unit).filter_by(code="X-C")).parent.code == "X-B"
 
 
-def test_xlsx_row_numbers_match_excel(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_xlsx_row_numbers_match_excel(client):
     book = xlsx([["code", "name_vi", "kind", "level"], ["X-B", "Xã B", "xa", "xa"], [],
                  ["X-C", "Xã C", "thon", "xa"]])
     preview = upload(client, "don-vi", book, "donvi.xlsx")
     assert preview.status_code == 422 and "Dòng 4, cột kind" in preview.text
 
 
-def test_text_is_escaped_in_the_preview(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_text_is_escaped_in_the_preview(client):
     preview = upload(client, "don-vi", (HEADER + "X-A,<script>alert(1)</script>,,xa,xa,\n")
                      .encode())
     assert "<script>alert(1)" not in preview.text and "&lt;script&gt;" in preview.text
 
 
-def test_a_forged_or_foreign_token_is_refused(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_a_forged_or_foreign_token_is_refused(app, client):
     preview = upload(client, "don-vi", GOOD_UNITS)
     token = hidden_value(preview.text, "token")
     reply = client.post("/admin/nhap/don-vi/xac-nhan", data={
@@ -241,8 +248,9 @@ BAD_VOLUMES = {
 }
 
 
+@pytest.mark.usefixtures("admin")
 @pytest.mark.parametrize("case", list(BAD_VOLUMES))
-def test_bad_volume_rows_change_nothing(app, client, world, admin, case):
+def test_bad_volume_rows_change_nothing(app, client, case):
     rows, message = BAD_VOLUMES[case]
     # A good row next to the bad one: it is not applied either.
     content = (VOL_HEADER + "X-TL,tu-phap-ho-tich,2026-Q2,10\n" + rows + "\n").encode()
@@ -253,14 +261,16 @@ def test_bad_volume_rows_change_nothing(app, client, world, admin, case):
     assert snapshot(app) == before
 
 
-def test_volume_xlsx_numbers(app, client, world, admin):
+@pytest.mark.usefixtures("admin")
+def test_volume_xlsx_numbers(client):
     book = xlsx([["unit_code", "field_code", "period", "received"],
                  ["X-TL", "dat-dai", "2026-H1", 250.0], ["X-TL", "tu-phap-ho-tich", "2026-M03", 12]])
     preview = upload(client, "so-lieu-ho-so", book, "hoso.xlsx")
     assert preview.status_code == 200 and "Mới: 2" in preview.text
 
 
-def test_new_kinds_official_codes_and_validity_are_imported(app, client, world, admin):
+@pytest.mark.usefixtures("world", "admin")
+def test_new_kinds_official_codes_and_validity_are_imported(app, client):
     content = (HEADER.replace("\n", ",admin_code,valid_from\n")
                + "P-HCC,Trung tâm Phục vụ hành chính công phường Mới,,hcc_xa,xa,X-TL,,"
                  "2025-07-01\n"
@@ -280,7 +290,8 @@ def test_new_kinds_official_codes_and_validity_are_imported(app, client, world, 
     assert taken.status_code == 422 and "đã là của đơn vị CA-T" in taken.text
 
 
-def test_district_refusal_is_in_english_with_lang_en(app, client, world, admin):
+@pytest.mark.usefixtures('app', 'world', 'admin')
+def test_district_refusal_is_in_english_with_lang_en(client):
     reply = submit(client, "/admin/nhap/don-vi?lang=en", {},
                    files={"file": (io.BytesIO((HEADER + "H-A,Huyện A,,huyen,huyen,\n").encode()),
                                    "tep.csv")})

@@ -60,7 +60,8 @@ GOOD = (HEADER
         + "X-KHAC,30001,2025-07-01,merge,,\n")  # the successor by its official code
 
 
-def test_good_lineage_file_previews_then_applies_exactly_once(app, client, admin, two_tier):
+@pytest.mark.usefixtures("admin", "two_tier")
+def test_good_lineage_file_previews_then_applies_exactly_once(app, client):
     from survey_app.services.lineage import load_lineage
 
     before = snapshot(app)
@@ -130,8 +131,8 @@ REFUSALS = {
 
 
 @pytest.mark.parametrize("case", list(REFUSALS))
-def test_refused_lineage_rows_are_explained_and_change_nothing(app, client, admin, two_tier,
-                                                               case):
+@pytest.mark.usefixtures("admin", "two_tier")
+def test_refused_lineage_rows_are_explained_and_change_nothing(app, client, case):
     content, message = REFUSALS[case]
     before = snapshot(app)
     preview = upload(client, content)
@@ -141,7 +142,8 @@ def test_refused_lineage_rows_are_explained_and_change_nothing(app, client, admi
     assert snapshot(app) == before
 
 
-def test_cycle_through_the_database_is_refused(app, client, admin, two_tier):
+@pytest.mark.usefixtures("admin", "two_tier")
+def test_cycle_through_the_database_is_refused(app, client):
     first = upload(client, HEADER + "X-KHAC,P-MOI,2025-07-01,merge,,\n")
     assert confirm(client, "pha-he-don-vi", first.text).status_code == 302
     before = snapshot(app)
@@ -153,6 +155,7 @@ def test_cycle_through_the_database_is_refused(app, client, admin, two_tier):
 @pytest.mark.parametrize("case, words", [("cycle", "cycle"), ("split without rule", "rule"),
                                          ("unknown predecessor", "no unit"),
                                          ("two end dates", "Overlapping validity")])
-def test_refusals_are_in_english_with_lang_en(app, client, admin, two_tier, case, words):
+@pytest.mark.usefixtures('app', 'admin', 'two_tier')
+def test_refusals_are_in_english_with_lang_en(client, case, words):
     preview = upload(client, REFUSALS[case][0], lang="?lang=en")
     assert preview.status_code == 422 and words in preview.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
@@ -23,8 +24,8 @@ def units(app) -> dict[str, tuple]:
                 for u in db.session.scalars(sa.select(Unit))}
 
 
-def test_today_kind_with_official_code_and_dates_is_stored_and_audited(app, client, world,
-                                                                       admin):
+@pytest.mark.usefixtures("world", "admin")
+def test_today_kind_with_official_code_and_dates_is_stored_and_audited(app, client):
     reply = submit(client, "/admin/don-vi/them", {**NEW, "admin_code": "30001",
                                                   "valid_from": "01/07/2025"})
     assert reply.status_code == 302
@@ -36,7 +37,8 @@ def test_today_kind_with_official_code_and_dates_is_stored_and_audited(app, clie
     assert "Trung tâm Phục vụ hành chính công cấp xã" in page.text and "2025-07-01" in page.text
 
 
-def test_district_only_as_history(app, client, world, admin):
+@pytest.mark.usefixtures("world", "admin")
+def test_district_only_as_history(app, client):
     before = units(app)
     district = {**NEW, "code": "H-MOI", "kind": "huyen", "level": "huyen"}
     for valid_to in ("", "2026-01-01"):
@@ -52,7 +54,8 @@ def test_district_only_as_history(app, client, world, admin):
     assert ok.status_code == 302 and units(app)["H-MOI"][3] == date(2025, 7, 1)
 
 
-def test_bad_dates_and_taken_official_code_are_refused(app, client, world, admin):
+@pytest.mark.usefixtures("world", "admin")
+def test_bad_dates_and_taken_official_code_are_refused(app, client):
     submit(client, "/admin/don-vi/them", {**NEW, "admin_code": "30001"})
     before = units(app)
     for data, message in (
@@ -65,7 +68,8 @@ def test_bad_dates_and_taken_official_code_are_refused(app, client, world, admin
     assert units(app) == before
 
 
-def test_unit_in_a_lineage_is_not_deleted(app, client, world, admin):
+@pytest.mark.usefixtures("world", "admin")
+def test_unit_in_a_lineage_is_not_deleted(app, client):
     submit(client, "/admin/don-vi/them", NEW)
     submit(client, "/admin/don-vi/them", {**NEW, "code": "P-OLD", "kind": "xa"})
     with app.app_context():

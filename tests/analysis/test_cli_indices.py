@@ -1,15 +1,23 @@
 """The command-line contract: output columns, and bad input → one line naming the row,
-exit status 2, no traceback."""
+exit status 2, no traceback.
+
+The contract is checked in-process through ``main(argv)`` (what ``python -m analysis``
+calls): a fresh interpreter per case cost seconds each for the imports alone. One test
+runs the real ``python -m analysis`` process, so the entry point itself is covered."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from analysis.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
 REF = Path(__file__).parent / "reference"
 HEADER = "response_id,unit,field,period,element,item,value"
 GOOD = [
@@ -20,9 +28,38 @@ GOOD = [
 ]
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True,
-                          text=True, cwd=cwd, check=False)
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run(capsys):
+    """``python -m analysis ARGS`` in this process: exit status and what it printed."""
+    capsys.readouterr()
+
+    def _run(*args: str) -> Ran:
+        code = main([str(a) for a in args])
+        out = capsys.readouterr()
+        return Ran(code, out.out, out.err)
+    return _run
+
+
+def test_python_m_analysis_runs(tmp_path: Path) -> None:
+    """The real entry point: a separate interpreter, exit status, output file, stderr."""
+    out = tmp_path / "out.csv"
+    proc = subprocess.run([sys.executable, "-m", "analysis", "indices", str(REF / "basic.csv"),
+                           "--out", str(out), "--by", "unit"], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert pd.read_csv(out, encoding="utf-8").columns[0] == "unit"
+    proc = subprocess.run([sys.executable, "-m", "analysis", "indices", str(tmp_path / "no.csv"),
+                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT,
+                          check=False)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("error: ") and "no.csv" in proc.stderr
 
 
 def write(tmp_path: Path, lines: list[str], name: str = "answers.csv") -> Path:
@@ -31,7 +68,7 @@ def write(tmp_path: Path, lines: list[str], name: str = "answers.csv") -> Path:
     return path
 
 
-def test_output_contract(tmp_path: Path) -> None:
+def test_output_contract(run, tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     proc = run("indices", str(REF / "basic.csv"), "--out", str(out), "--by", "unit,field")
     assert proc.returncode == 0, proc.stderr
@@ -44,7 +81,7 @@ def test_output_contract(tmp_path: Path) -> None:
     assert ((df["ci_low"] <= df["estimate"]) & (df["estimate"] <= df["ci_high"])).all()
 
 
-def test_without_by_one_group_and_targets(tmp_path: Path) -> None:
+def test_without_by_one_group_and_targets(run, tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     targets = write(tmp_path, ["scope,field,target", "overall,,94%", "*,,0.5"], "t.csv")
     proc = run("indices", str(REF / "basic.csv"), "--out", str(out), "--targets",
@@ -86,7 +123,7 @@ BAD_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CASES))
-def test_bad_input_one_line_exit_2(tmp_path: Path, case: str) -> None:
+def test_bad_input_one_line_exit_2(run, tmp_path: Path, case: str) -> None:
     lines, line_no, fragment = BAD_CASES[case]
     path = tmp_path / "answers.csv"
     path.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
@@ -97,7 +134,7 @@ def test_bad_input_one_line_exit_2(tmp_path: Path, case: str) -> None:
     assert not (tmp_path / "o.csv").exists()
 
 
-def test_bad_weights(tmp_path: Path) -> None:
+def test_bad_weights(run, tmp_path: Path) -> None:
     lines = [HEADER + ",w", "r1,U,F,P,TC,TC1,4,1.5", "r1,U,F,P,TC,TC2,4,1.5",
              "r2,U,F,P,TC,TC1,4,-1"]
     path = write(tmp_path, lines)
@@ -111,7 +148,7 @@ def test_bad_weights(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "line 1:" in proc.stderr and "nope" in proc.stderr
 
 
-def test_non_utf8_names_line(tmp_path: Path) -> None:
+def test_non_utf8_names_line(run, tmp_path: Path) -> None:
     path = tmp_path / "answers.csv"
     text = "\n".join([HEADER, *GOOD, "r3,UBND xã Hòa Bình,đất đai,P,TC,TC1,4"]) + "\n"
     path.write_bytes(text.encode("cp1258", errors="replace"))
@@ -120,7 +157,7 @@ def test_non_utf8_names_line(tmp_path: Path) -> None:
     assert proc.stderr.count("\n") == 1
 
 
-def test_unreadable_file_and_bad_targets(tmp_path: Path) -> None:
+def test_unreadable_file_and_bad_targets(run, tmp_path: Path) -> None:
     proc = run("indices", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o.csv"))
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
     assert "missing.csv" in proc.stderr
@@ -131,7 +168,7 @@ def test_unreadable_file_and_bad_targets(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "line 3:" in proc.stderr and "t.csv" in proc.stderr
 
 
-def test_usage_errors_are_one_line(tmp_path: Path) -> None:
+def test_usage_errors_are_one_line(run) -> None:
     proc = run("indices", "x.csv")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--out" in proc.stderr
     proc = run("indices", "x.csv", "--out", "o.csv", "--method", "wald")

@@ -67,6 +67,7 @@ def test_priority_reliability_plan(answers_csv, tmp_path, capsys):
     assert rates.loc[rates["received"].notna(), "response_rate"].between(0, 1).all()
 
 
+@pytest.mark.slow
 def test_figures(answers_csv, tmp_path, capsys):
     names = tmp_path / "names.csv"
     names.write_text("code,name\nPA,\"Tiếp nhận, xử lý góp ý, phản ánh, kiến nghị\"\n",

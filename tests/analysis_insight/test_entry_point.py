@@ -1,21 +1,21 @@
-"""The insight subcommands are reachable through `python -m analysis`, not only insight_cli."""
+"""The insight subcommands are reachable through `python -m analysis` (whose `main` this
+calls in-process), not only through insight_cli. The real process is run once, in
+tests/analysis/test_cli_indices.py."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
+
+from analysis.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = ROOT / "tests" / "analysis" / "reference" / "basic.csv"
 
 
-def test_ranking_through_python_m_analysis(tmp_path):
+def test_ranking_through_python_m_analysis(tmp_path, capsys):
     out = tmp_path / "ranking.csv"
-    run = subprocess.run([sys.executable, "-m", "analysis", "ranking", str(ANSWERS),
-                          "--out", str(out), "--n-sim", "200"],
-                         cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
+    code = main(["ranking", str(ANSWERS), "--out", str(out), "--n-sim", "200"])
+    assert code == 0, capsys.readouterr().err
     table = pd.read_csv(out)
     assert {"unit", "estimate", "ci_low", "ci_high", "shrunken", "rank", "rank_low",
             "rank_high", "rankable"} <= set(table.columns)
@@ -28,8 +28,6 @@ def test_ranking_through_python_m_analysis(tmp_path):
     assert len(table) == pd.read_csv(ANSWERS)["unit"].nunique()
 
 
-def test_unknown_subcommand_is_a_usage_error():
-    run = subprocess.run([sys.executable, "-m", "analysis", "rankings"], cwd=ROOT,
-                         capture_output=True, text=True)
-    assert run.returncode == 2
-    assert len(run.stderr.strip().splitlines()) == 1
+def test_unknown_subcommand_is_a_usage_error(capsys):
+    assert main(["rankings"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1

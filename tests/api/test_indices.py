@@ -49,7 +49,7 @@ def test_unit_field_elements_equal_the_engine(demo_app, api):
     assert got == expected and got
 
 
-def test_unit_user_sees_only_its_subtree(demo_app, api):
+def test_unit_user_sees_only_its_subtree(api):
     body = api("xuanan", f"?period={PERIOD}&by=unit&level=all").get_json()
     assert {r["unit_code"] for r in body["rows"]} == {"X-AN"}
     assert api("xuanan", f"?period={PERIOD}&unit=X-BI").status_code == 404

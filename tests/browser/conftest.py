@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import create_schema_and_reference_data, make_app
+from tests.conftest import fresh_sqlite_url, make_app
 from tests.survey_app.factories import make_world
 
 REQUIRE_BROWSER = os.environ.get("SIPAS_REQUIRE_BROWSER") == "1"
@@ -45,10 +45,9 @@ def _browser_or_skip() -> tuple[str, str]:
 
 
 @pytest.fixture
-def live_server(tmp_path):
+def live_server(sqlite_template, tmp_path):
     """The app on a random 127.0.0.1 port in a background thread, on a temp SQLite file."""
-    app = make_app(f"sqlite:///{tmp_path / 'live.sqlite3'}")
-    create_schema_and_reference_data(app)
+    app = make_app(fresh_sqlite_url(sqlite_template, tmp_path, "live.sqlite3"))
     world = make_world(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
@@ -93,16 +92,38 @@ def new_driver(tmp_path: Path, *, javascript: bool):
     return driver
 
 
+def fresh(driver):
+    """A browser that has been used by another test, as if new: a blank page, no cookies
+    (they are per host, not per port, so another test's live server would see them) and no
+    cache; storage is per origin and every live server has its own port."""
+    driver.get("about:blank")
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+    return driver
+
+
+@pytest.fixture(scope="module")
+def phones(tmp_path_factory):
+    """One Chromium per JavaScript setting for all the tests of a module, started on first
+    use: a start costs seconds, far more than most of the tests themselves."""
+    started: dict[bool, object] = {}
+
+    def phone_with(javascript: bool):
+        if javascript not in started:
+            driver = new_driver(tmp_path_factory.mktemp("chrome"), javascript=javascript)
+            driver.javascript = javascript  # type: ignore[attr-defined]
+            started[javascript] = driver
+        return fresh(started[javascript])
+    yield phone_with
+    for driver in started.values():
+        driver.quit()
+
+
 @pytest.fixture(params=[True, False], ids=["js-on", "js-off"])
-def phone(request, tmp_path):
-    driver = new_driver(tmp_path, javascript=request.param)
-    driver.javascript = request.param  # type: ignore[attr-defined]
-    yield driver
-    driver.quit()
+def phone(request, phones):
+    return phones(request.param)
 
 
 @pytest.fixture
-def phone_js(tmp_path):
-    driver = new_driver(tmp_path, javascript=True)
-    yield driver
-    driver.quit()
+def phone_js(phones):
+    return phones(True)

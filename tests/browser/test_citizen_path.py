@@ -20,7 +20,7 @@ from tests.browser.helpers import (
     tap_answer,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium per test
 
 SHORT = {"TC": "4", "TT": "5", "CC": "4", "KQ": "na", "PA": "3", "RETURNS": "1",
          "AGENCIES": "1", "POSTED": "1", "OVERALL": "3"}

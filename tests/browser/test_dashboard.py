@@ -17,7 +17,7 @@ from tests.browser.conftest import new_driver
 from tests.browser.helpers import click_to_new_page, full_page_screenshot, send
 from tests.conftest import make_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium on the demo district
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_analyst_dashboard_and_unit_view(demo_server, desktop, artifacts_dir, tm
     assert "ky=2026-Q2" in link.get_attribute("href")
     link.click()
     WebDriverWait(desktop, 30).until(
-        lambda d: [p for p in downloads.iterdir() if p.suffix == ".csv"])
+        lambda _driver: [p for p in downloads.iterdir() if p.suffix == ".csv"])
     csv_file = next(p for p in downloads.iterdir() if p.suffix == ".csv")
     text = csv_file.read_bytes().decode("utf-8-sig")
     assert "UBND xã Xuân An" in text and "estimate" in text

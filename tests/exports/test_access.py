@@ -68,7 +68,7 @@ def test_matrix(demo_app, login, url, role, target):
         assert names[shown] in body or url in ADMIN_ONLY
 
 
-def test_unknown_unit_is_the_same_404(demo_app, login):
+def test_unknown_unit_is_the_same_404(login):
     client = login("xuanan")
     assert client.get(f"/xuat/phieu.csv?ky={PERIOD}&don_vi=999999").status_code == 404
 

@@ -169,7 +169,7 @@ def test_exports_are_audited(demo_app, login):
     assert entries[0].detail["ky"] == PERIOD
 
 
-def test_responses_export_is_streamed(demo_app, login):
+def test_responses_export_is_streamed(login):
     response = login("phantich").get(f"/xuat/phieu.csv?ky={PERIOD}", buffered=False)
     assert response.is_streamed
     assert isinstance(response.response, types.GeneratorType) or not isinstance(
@@ -222,6 +222,7 @@ def _peak_while_streaming(client) -> tuple[int, int]:
     return size, peak
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_rows(demo_app, login, monkeypatch):
     """Peak Python memory while streaming is that of a page, not of the file. With pages of
     100 responses, a file 4× longer must not need more than 1.5× the memory (bench/

@@ -16,7 +16,7 @@ from survey_app.services.scoping import subtree_ids
 
 
 def test_published_unit_shows_the_engines_headline(demo_app, monkeypatch):
-    monkeypatch.setattr(results, "default_period", lambda today: "2026-Q2")
+    monkeypatch.setattr(results, "default_period", lambda _today: "2026-Q2")
     results._CACHE.clear()
     page = demo_app.test_client().get("/ket-qua/X-AN")
     assert page.status_code == 200
@@ -42,7 +42,7 @@ def test_units_that_do_not_publish_are_404(demo_app):
 
 
 def test_page_without_data_says_so(demo_app, monkeypatch):
-    monkeypatch.setattr(results, "default_period", lambda today: "2019-Q2")
+    monkeypatch.setattr(results, "default_period", lambda _today: "2019-Q2")
     results._CACHE.clear()
     page = demo_app.test_client().get("/ket-qua/H-XH")
     assert page.status_code == 200 and "Chưa có kết quả cho kỳ này." in page.text

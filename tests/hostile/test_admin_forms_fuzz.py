@@ -21,6 +21,8 @@ from tests.conftest import add_user
 from tests.hostile.conftest import FUZZ, form_body, nasty_text, table_counts
 from tests.hostile.test_csrf import FORM
 
+pytestmark = pytest.mark.slow  # hypothesis: every admin form, many times
+
 UPLOADS = {"admin.import_upload", "admin.import_confirm", "admin.instrument_upload"}
 values = st.one_of(
     nasty_text,
@@ -32,7 +34,7 @@ values = st.one_of(
 
 
 @pytest.fixture
-def forms(any_app, any_admin_client):
+def forms(any_app, any_admin_client):  # noqa: ARG001 - the admin world
     """Paths of the admin forms; user pages point at another admin, not at oneself."""
     app = any_app
     add_user(app, "quantri-khac", "admin")

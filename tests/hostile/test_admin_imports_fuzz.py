@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -25,6 +26,8 @@ from tests.hostile.conftest import (
     post_file,
     table_counts,
 )
+
+pytestmark = pytest.mark.slow  # hypothesis: many imports per test
 
 UNIT_HEADER = ["code", "name_vi", "name_en", "kind", "level", "parent_code"]
 VOLUME_HEADER = ["unit_code", "field_code", "period", "received"]

@@ -11,11 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from analysis.cli import main
 from tests.hostile.conftest import FUZZ, PAYLOADS
+
+pytestmark = pytest.mark.slow  # hypothesis: many CSV files per test
 
 HEADER = ["response_id", "unit", "field", "period", "element", "item", "value"]
 OPTIONAL = ["w", "s", "weight", "stratum", ""]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,6 +22,8 @@ from tests.hostile.conftest import (
     table_counts,
     without,
 )
+
+pytestmark = pytest.mark.slow  # hypothesis: many uploads per test
 
 SHIPPED = yaml.safe_load((FILES_DIR / "counter-2018.v1.yaml").read_text("utf-8"))
 yaml_values = st.recursive(

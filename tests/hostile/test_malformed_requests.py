@@ -23,7 +23,7 @@ def world(any_app):
 
 
 @pytest.fixture
-def admin_client(any_app, world):
+def admin_client(any_app, world):  # noqa: ARG001 - world holds the admin
     client = any_app.test_client()
     assert StaffAuth(client).login("quantri", PASSWORD).status_code == 302
     return client

@@ -64,7 +64,7 @@ def clients(app):
     return {"admin": admin, "unit": reviewer}, paths
 
 
-def test_every_get_page_is_reached(app, clients):
+def test_every_get_page_is_reached(clients):
     """The fuzz below covers the whole map: public, staff, admin, exports, API."""
     _clients, paths = clients
     assert len(paths) >= 40

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from tests.hostile.conftest import FUZZ, form_body, nasty_text, table_counts
 from tests.survey_app.factories import SHORT_ANSWERS, form_of, make_world
 
+pytestmark = pytest.mark.slow  # hypothesis: many submissions per test
+
 HOSTILE_CONFIG = {
     # Thousands of posts from one test client: keep the limiter in the path, out of the way.
     "SURVEY_RATE_LIMIT_CLIENT": "100000 per minute",

@@ -18,7 +18,10 @@ from tests.conftest import StaffAuth
 
 PERIOD = "2026-Q2"
 PASSWORDS = {"admin": "demo-admin", "phantich": "demo-analyst", "xuanan": "demo-unit"}
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils"),
+    pytest.mark.slow,  # PDF reports of the demo district
+]
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +104,7 @@ def test_bad_period_is_a_clear_400(demo_app):
     assert response.status_code == 400 and "Kỳ báo cáo không hợp lệ" in response.text
 
 
-def test_large_scope_is_built_in_the_background(demo_app, tmp_path):
+def test_large_scope_is_built_in_the_background(demo_app):
     demo_app.config["REPORT_SYNC_MAX_RESPONSES"] = 0
     client = _client(demo_app, "phantich")
     page = client.get(f"/bao-cao?ky={PERIOD}")

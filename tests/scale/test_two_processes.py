@@ -22,9 +22,11 @@ import sqlalchemy as sa
 
 from bench.loadkit import SECRETS, Phone, Server
 from survey_app.extensions import db
-from survey_app.models import Response
-from tests.conftest import create_schema_and_reference_data, make_app
+from survey_app.models import Answer, Comment, Response
+from tests.conftest import create_schema_and_reference_data, make_app, new_pg_schema
 from tests.survey_app.factories import make_world
+
+pytestmark = pytest.mark.slow  # two gunicorn servers per test
 
 REDIS = os.environ.get("TEST_REDIS_URL_SCALE", "redis://127.0.0.1:6379/14")
 
@@ -43,24 +45,40 @@ def redis_or_skip() -> str:
     return REDIS
 
 
-@pytest.fixture
-def two_servers(pg_schema_url, tmp_path):
+@pytest.fixture(scope="module")
+def running_servers(tmp_path_factory):
+    """The two servers, started once for the module: each start boots a whole app."""
     redis_url = redis_or_skip()
-    app = make_app(pg_schema_url, SECRET_KEY=SECRETS["SIPAS_SECRET_KEY"],
-                   DOSSIER_KEY=SECRETS["SIPAS_DOSSIER_KEY"])
-    create_schema_and_reference_data(app)
-    world = make_world(app)
-    env = {"SIPAS_DATABASE_URL": pg_schema_url, "SIPAS_RATELIMIT_STORAGE_URI": redis_url}
-    servers = [Server(env, workers=1, log=tmp_path / f"gunicorn-{i}.log") for i in (1, 2)]
-    try:
-        for server in servers:
-            server.start()
-        yield app, world, servers
-    finally:
-        for server in servers:
-            server.stop()
-        with app.app_context():
-            db.engine.dispose()
+    with new_pg_schema() as url:
+        app = make_app(url, SECRET_KEY=SECRETS["SIPAS_SECRET_KEY"],
+                       DOSSIER_KEY=SECRETS["SIPAS_DOSSIER_KEY"])
+        create_schema_and_reference_data(app)
+        world = make_world(app)
+        env = {"SIPAS_DATABASE_URL": url, "SIPAS_RATELIMIT_STORAGE_URI": redis_url}
+        logs = tmp_path_factory.mktemp("gunicorn")
+        servers = [Server(env, workers=1, log=logs / f"gunicorn-{i}.log") for i in (1, 2)]
+        try:
+            for server in servers:
+                server.start()
+            yield app, world, servers
+        finally:
+            for server in servers:
+                server.stop()
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture
+def two_servers(running_servers):
+    """The running servers with nothing stored and no request counted: Redis is flushed
+    and the responses (with their answers and comments) are deleted before each test."""
+    app = running_servers[0]
+    redis_or_skip()
+    with app.app_context():
+        for model in (Comment, Answer, Response):
+            db.session.execute(sa.delete(model))
+        db.session.commit()
+    return running_servers
 
 
 def stored(app, **filters) -> int:

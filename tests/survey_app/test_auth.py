@@ -29,7 +29,8 @@ def test_login_page_is_vietnamese_and_staff_pages_need_login(client):
     assert "Vui lòng đăng nhập để xem trang này." in followed.text
 
 
-def test_login_then_logout(app, client, auth, analyst):
+@pytest.mark.usefixtures("analyst")
+def test_login_then_logout(app, client, auth):
     reply = auth.login("phantich", "mat-khau-rat-dai")
     assert reply.status_code == 302 and reply.headers["Location"] == "/bang-dieu-khien"
     page = client.get("/bang-dieu-khien")
@@ -39,9 +40,10 @@ def test_login_then_logout(app, client, auth, analyst):
     assert [a for a, _ in _audit(app)] == ["login", "logout"]
 
 
+@pytest.mark.usefixtures("analyst")
 @pytest.mark.parametrize("username, password", [("phantich", "sai-mat-khau"),
                                                 ("khong-co-ai", "mat-khau-rat-dai")])
-def test_wrong_password_or_unknown_user_same_message(app, client, auth, analyst,
+def test_wrong_password_or_unknown_user_same_message(app, client, auth,
                                                      username, password):
     reply = auth.login(username, password)
     assert reply.status_code == 422
@@ -50,7 +52,8 @@ def test_wrong_password_or_unknown_user_same_message(app, client, auth, analyst,
     assert _audit(app) == [("login_failed", None)]
 
 
-def test_disabled_user_cannot_log_in(app, auth, analyst):
+@pytest.mark.usefixtures("analyst")
+def test_disabled_user_cannot_log_in(app, auth):
     from survey_app.models import User
 
     with app.app_context():
@@ -59,7 +62,8 @@ def test_disabled_user_cannot_log_in(app, auth, analyst):
     assert auth.login("phantich", "mat-khau-rat-dai").status_code == 422
 
 
-def test_missing_csrf_is_refused(client, analyst):
+@pytest.mark.usefixtures("analyst")
+def test_missing_csrf_is_refused(client):
     reply = client.post("/dang-nhap", data={"username": "phantich",
                                             "password": "mat-khau-rat-dai"})
     assert reply.status_code == 400
@@ -73,14 +77,16 @@ OFFSITE = ["https://evil.example/", "//evil.example/x", "/\\evil.example", "java
            "//evil.example@localhost", "\x7f//evil.example"]
 
 
+@pytest.mark.usefixtures("analyst")
 @pytest.mark.parametrize("target", OFFSITE)
-def test_no_open_redirect_after_login(auth, analyst, target):
+def test_no_open_redirect_after_login(auth, target):
     reply = auth.login("phantich", "mat-khau-rat-dai", next_url=target)
     assert reply.status_code == 302
     assert reply.headers["Location"] == "/bang-dieu-khien"
 
 
-def test_no_open_redirect_when_already_logged_in(client, auth, analyst):
+@pytest.mark.usefixtures("analyst")
+def test_no_open_redirect_when_already_logged_in(client, auth):
     """/dang-nhap?next=… for someone logged in redirects at once: the same check applies."""
     from urllib.parse import quote
 
@@ -90,12 +96,14 @@ def test_no_open_redirect_when_already_logged_in(client, auth, analyst):
         assert (reply.status_code, reply.headers["Location"]) == (302, "/bang-dieu-khien"), target
 
 
-def test_local_next_is_honoured(auth, analyst):
+@pytest.mark.usefixtures("analyst")
+def test_local_next_is_honoured(auth):
     reply = auth.login("phantich", "mat-khau-rat-dai", next_url="/bang-dieu-khien?ky=2026-Q1")
     assert reply.headers["Location"] == "/bang-dieu-khien?ky=2026-Q1"
 
 
-def test_session_is_renewed_at_login(client, auth, analyst):
+@pytest.mark.usefixtures("analyst")
+def test_session_is_renewed_at_login(client, auth):
     client.get("/dang-nhap?lang=en")  # a pre-login session with something in it
     with client.session_transaction() as before:
         before["planted"] = "by an attacker"
@@ -105,7 +113,8 @@ def test_session_is_renewed_at_login(client, auth, analyst):
         assert after.get("_user_id")
 
 
-def test_pre_login_cookie_is_replaced_and_does_not_log_in(app, client, auth, analyst):
+@pytest.mark.usefixtures("analyst")
+def test_pre_login_cookie_is_replaced_and_does_not_log_in(app, client, auth):
     """Session fixation: an attacker who planted (or copied) the victim's pre-login cookie
     must not share the session the victim then logs in to."""
     client.get("/dang-nhap")
@@ -117,7 +126,8 @@ def test_pre_login_cookie_is_replaced_and_does_not_log_in(app, client, auth, ana
     assert attacker.get("/bang-dieu-khien").status_code == 302  # to the login page
 
 
-def test_a_session_signed_with_another_key_is_not_logged_in(app, analyst):
+@pytest.mark.usefixtures("analyst")
+def test_a_session_signed_with_another_key_is_not_logged_in(app):
     """A session cookie is only as good as its signature: a forged one is no login."""
     from flask.sessions import SecureCookieSessionInterface
 
@@ -136,7 +146,8 @@ def test_a_session_signed_with_another_key_is_not_logged_in(app, analyst):
     assert forger.get("/bang-dieu-khien").status_code == 200
 
 
-def test_login_is_throttled_per_account(app, client, analyst):
+@pytest.mark.usefixtures("analyst")
+def test_login_is_throttled_per_account(client):
     codes = []
     for _ in range(7):
         page = client.get("/dang-nhap")
@@ -151,7 +162,8 @@ def test_login_is_throttled_per_account(app, client, analyst):
     assert blocked.status_code == 429 and "Quá nhiều yêu cầu" in blocked.text
 
 
-def test_cookies_are_httponly_and_samesite(client, auth, analyst):
+@pytest.mark.usefixtures("analyst")
+def test_cookies_are_httponly_and_samesite(auth):
     reply = auth.login("phantich", "mat-khau-rat-dai")
     cookie = reply.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -82,6 +82,7 @@ def test_bad_queries_are_clear_4xx(demo_client, query, status, text):
     assert page.status_code == status and text in page.text
 
 
+@pytest.mark.slow
 def test_figures_are_png(demo_client):
     _login(demo_client, "phantich", "demo-analyst")
     for kind in ("don-vi", "yeu-to", "xu-huong", "uu-tien"):
@@ -90,7 +91,7 @@ def test_figures_are_png(demo_client):
     assert demo_client.get("/bang-dieu-khien/hinh/khac.png").status_code == 404
 
 
-def test_tiny_units_never_show_a_significant_change(demo_app, demo_client):
+def test_tiny_units_never_show_a_significant_change(demo_app):
     from survey_app.models import User
     from survey_app.reporting.dashboard import DashboardQuery, build_dashboard
 

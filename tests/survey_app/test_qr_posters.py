@@ -31,7 +31,7 @@ def follow(client, url: str):
 
 
 @pytest.fixture
-def admin_client(app, world):
+def admin_client(app, world):  # noqa: ARG001 - the world's unit and counters
     from flask_login import FlaskLoginClient
 
     app.test_client_class = FlaskLoginClient
@@ -88,7 +88,8 @@ def test_png_and_svg_qr_downloads(admin_client, client, world):
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data and b"<path" in svg.data
 
 
-def test_unit_poster_pack_zip(admin_client, world):
+@pytest.mark.usefixtures("world")
+def test_unit_poster_pack_zip(admin_client):
     reply = admin_client.get("/admin/units/X-TEST/posters.zip?size=A4")
     assert reply.status_code == 200 and reply.mimetype == "application/zip"
     names = set(zipfile.ZipFile(io.BytesIO(reply.data)).namelist())
@@ -131,7 +132,8 @@ def test_cli_writes_posters_of_a_unit_and_of_one_counter(app, world, tmp_path):
     assert result.exit_code != 0 and "no unit" in result.output
 
 
-def test_cli_without_a_public_address_says_what_to_set(app, world, tmp_path):
+@pytest.mark.usefixtures("world")
+def test_cli_without_a_public_address_says_what_to_set(app, tmp_path):
     app.config["PUBLIC_BASE_URL"] = None
     result = app.test_cli_runner().invoke(
         args=["posters", "--unit", "X-TEST", "--out", str(tmp_path)])

@@ -16,7 +16,7 @@ zxingcpp = pytest.importorskip("zxingcpp")
 
 
 @pytest.fixture
-def api_key(app, world):
+def api_key(app, world):  # noqa: ARG001 - the key is for the world's unit
     result = app.test_cli_runner().invoke(args=["api-key", "issue", "--unit", "X-TEST"])
     assert result.exit_code == 0, result.output
     return result.stdout.strip().splitlines()[0]
@@ -62,12 +62,14 @@ def test_api_gives_url_and_qr_that_scans_to_the_dossier_form(client, world, app,
     assert count_responses(app) == 1
 
 
+@pytest.mark.usefixtures("world", "api_key")
 @pytest.mark.parametrize("key", [None, "sipas_wrong", "not-even-a-key"])
-def test_api_refuses_missing_or_wrong_key(client, world, api_key, key):
+def test_api_refuses_missing_or_wrong_key(client, key):
     reply = ask(client, key, dossier_code="HS-1", counter="MC")
     assert reply.status_code == 401 and reply.json["status"] == 401
 
 
+@pytest.mark.usefixtures("world")
 @pytest.mark.parametrize("body, field", [
     ({"counter": "MC"}, "dossier_code"),
     ({"dossier_code": "HS-1", "counter": "NOPE"}, "counter"),
@@ -77,20 +79,22 @@ def test_api_refuses_missing_or_wrong_key(client, world, api_key, key):
     ({"dossier_code": 12, "counter": "MC"}, "dossier_code"),
     ({"dossier_code": "HS-1", "counter": "MC", "procedure_code": "p" * 41}, "procedure_code"),
 ])
-def test_api_rejects_bad_requests_with_422(client, world, api_key, body, field):
+def test_api_rejects_bad_requests_with_422(client, api_key, body, field):
     reply = ask(client, api_key, **body)
     assert reply.status_code == 422 and reply.json["field"] == field
 
 
+@pytest.mark.usefixtures("world")
 @pytest.mark.parametrize("body", [b"\xff\xfe", b"[" * 100_000, b'{"a":' * 20_000, b"[1]"])
-def test_api_rejects_non_json(client, world, api_key, body):
+def test_api_rejects_non_json(client, api_key, body):
     reply = client.post("/api/v1/receipt-links", data=body,
                         headers={"Authorization": f"Bearer {api_key}"},
                         content_type="application/json")
     assert reply.status_code == 400 and reply.json["status"] == 400
 
 
-def test_rotation_retires_the_old_key(app, client, world, api_key):
+@pytest.mark.usefixtures("world")
+def test_rotation_retires_the_old_key(app, client, api_key):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["api-key", "issue", "--unit", "X-TEST"]).exit_code != 0
     result = runner.invoke(args=["api-key", "rotate", "--unit", "X-TEST"])
@@ -102,7 +106,8 @@ def test_rotation_retires_the_old_key(app, client, world, api_key):
     assert ask(client, new_key, dossier_code="HS-1", counter="MC").status_code == 401
 
 
-def test_cli_receipt_link_and_qr_file(app, client, world, tmp_path):
+@pytest.mark.usefixtures("world")
+def test_cli_receipt_link_and_qr_file(app, client, tmp_path):
     result = app.test_cli_runner().invoke(args=[
         "receipt-link", "--unit", "X-TEST", "--counter", "MC", "--dossier", "HS-CLI-1",
         "--qr", str(tmp_path / "r.png")])
@@ -126,7 +131,8 @@ def test_link_expiry_follows_the_configured_days(app, client, world):
 
 
 @pytest.fixture
-def agencies(app, world):
+@pytest.mark.usefixtures("world")
+def agencies(app):
     """A department valid today (by code and by official code) and a district that ended."""
     from datetime import date
 
@@ -142,8 +148,8 @@ def agencies(app, world):
 
 
 @pytest.mark.parametrize("named_by", ["S-TC", "000.00.05.H99"])
-def test_link_carries_the_deciding_agency_into_the_stored_response(client, world, app, api_key,
-                                                                   agencies, named_by):
+@pytest.mark.usefixtures("agencies")
+def test_link_carries_the_deciding_agency_into_the_stored_response(client, world, app, api_key, named_by):
     reply = ask(client, api_key, dossier_code="HS-DEC-1", counter="MC",
                 deciding_agency=named_by, procedure_code="1.004227")
     assert reply.status_code == 201, reply.json
@@ -167,8 +173,9 @@ def test_link_without_a_deciding_agency_stores_none(client, world, app, api_key)
 
 
 @pytest.mark.parametrize("agency", ["KHONG-CO", "H-OLD", "S-OFF", "x" * 33, 7, "S\x00TC"])
+@pytest.mark.usefixtures("world", "agencies")
 def test_unknown_or_not_current_deciding_agency_is_refused_naming_the_field(
-        client, world, api_key, agencies, agency):
+        client, api_key, agency):
     reply = ask(client, api_key, dossier_code="HS-DEC-3", counter="MC", deciding_agency=agency)
     assert reply.status_code == 422, reply.json
     assert reply.json["field"] == "deciding_agency" and reply.json["status"] == 422

@@ -171,7 +171,7 @@ def test_degenerate_unit_gets_a_labelled_interval(app):
         assert not sql[["estimate", "ci_low", "ci_high"]].isna().any().any()
 
 
-def test_local_day_boundaries(app):
+def test_local_day_boundaries():
     """A response at 23:30 on 9 March in Viet Nam (16:30 UTC) belongs to Q1, not Q2."""
     scope = ReportScope.for_period("2026-Q2")
     begin, after = scope.utc_bounds

@@ -17,7 +17,7 @@ GOOD = {"TC": "4", "TT": 5, "CC": "3", "KQ": "na", "PA": "2", "RETURNS": "1",
         "AGENCIES": "", "OVERALL": "3"}
 
 
-def _request(app, slug, answers=None, **kw):
+def _request(slug, answers=None, **kw):
     counter = db.session.scalar(db.select(Counter).filter_by(slug=slug))
     kw.setdefault("field_code", "dat-dai")
     return svc.SubmissionRequest(counter=counter, form_token=kw.pop("form_token", None)
@@ -27,7 +27,7 @@ def _request(app, slug, answers=None, **kw):
 
 def test_valid_response_is_stored_with_instrument_facts(any_app, any_world):
     with any_app.test_request_context():
-        result = svc.submit(_request(any_app, any_world.short_slug, comment="  Tốt lắm \r\n"))
+        result = svc.submit(_request(any_world.short_slug, comment="  Tốt lắm \r\n"))
         assert result.status == "valid" and result.flags == []
         response = db.session.get(Response, result.response_id)
         assert response.channel == "counter_qr" and response.field.code == "dat-dai"
@@ -45,10 +45,10 @@ def test_valid_response_is_stored_with_instrument_facts(any_app, any_world):
 
 def test_same_form_token_stores_once(any_app, any_world):
     with any_app.test_request_context():
-        req = _request(any_app, any_world.short_slug)
+        req = _request(any_world.short_slug)
         svc.submit(req)
         with pytest.raises(svc.AlreadyReceived) as caught:
-            svc.submit(_request(any_app, any_world.short_slug, form_token=req.form_token))
+            svc.submit(_request(any_world.short_slug, form_token=req.form_token))
         assert caught.value.status == 409
     assert count_rows(any_app)["Response"] == 1
 
@@ -58,7 +58,7 @@ def test_one_response_per_dossier_and_raw_code_never_stored(any_app, any_world):
     with any_app.test_request_context():
         counter_id = any_world.short_id
         token = issue_receipt_token(counter_id, code, "tu-phap-ho-tich", "1.001234")
-        result = svc.submit(_request(any_app, any_world.short_slug, dossier_token=token,
+        result = svc.submit(_request(any_world.short_slug, dossier_token=token,
                                      field_code=None))
         stored = db.session.get(Response, result.response_id)
         assert stored.channel == "receipt_qr" and stored.procedure_code == "1.001234"
@@ -67,7 +67,7 @@ def test_one_response_per_dossier_and_raw_code_never_stored(any_app, any_world):
         # Another token for the same dossier (e.g. a reprinted receipt) cannot add a second.
         again = issue_receipt_token(counter_id, code.lower())
         with pytest.raises(svc.DossierAlreadyRated):
-            svc.submit(_request(any_app, any_world.short_slug, dossier_token=again))
+            svc.submit(_request(any_world.short_slug, dossier_token=again))
     assert count_rows(any_app)["Response"] == 1
 
 
@@ -81,7 +81,7 @@ def test_database_enforces_dossier_uniqueness_under_a_race(any_app, any_world):
 
     def one(form_token: str) -> None:
         with any_app.test_request_context():
-            req = _request(any_app, any_world.short_slug, dossier_token=token,
+            req = _request(any_world.short_slug, dossier_token=token,
                            form_token=form_token)
             barrier.wait()
             try:
@@ -135,7 +135,7 @@ def test_database_refuses_a_second_row_with_the_same_dossier_hash(any_app, any_w
 def test_invalid_answers_store_nothing(any_app, any_world, answers, field_code, comment, bad_key):
     with any_app.test_request_context():
         with pytest.raises(svc.InvalidAnswers) as caught:
-            svc.submit(_request(any_app, any_world.short_slug, answers, field_code=field_code,
+            svc.submit(_request(any_world.short_slug, answers, field_code=field_code,
                                 comment=comment))
         assert bad_key in caught.value.errors and caught.value.status == 422
     assert count_rows(any_app) == {"Response": 0, "Answer": 0, "Comment": 0}
@@ -144,21 +144,21 @@ def test_invalid_answers_store_nothing(any_app, any_world, answers, field_code, 
 @pytest.mark.parametrize("bad", ["a\x00b", "\ud800", "\ufffd"])
 def test_text_no_database_should_see_is_refused(any_app, any_world, bad):
     with any_app.test_request_context(), pytest.raises(svc.MalformedInput):
-        svc.submit(_request(any_app, any_world.short_slug, comment=bad))
+        svc.submit(_request(any_world.short_slug, comment=bad))
     assert count_rows(any_app)["Response"] == 0
 
 
 def test_field_of_the_counter_wins_over_the_form(any_app, any_world):
     with any_app.test_request_context():
         answers = {"TC2": "5", "OVERALL": "4"}
-        result = svc.submit(_request(any_app, any_world.long_slug, answers, field_code="y-te"))
+        result = svc.submit(_request(any_world.long_slug, answers, field_code="y-te"))
         assert db.session.get(Response, result.response_id).field.code == "dat-dai"
 
 
 def test_honeypot_and_speed_flag_but_keep(any_app, any_world):
     any_app.config.update(SURVEY_MIN_SECONDS=3, SURVEY_MIN_SECONDS_PER_ANSWER=0.5)
     with any_app.test_request_context():
-        result = svc.submit(_request(any_app, any_world.short_slug, honeypot="http://spam"))
+        result = svc.submit(_request(any_world.short_slug, honeypot="http://spam"))
         assert result.status == "flagged"
         response = db.session.get(Response, result.response_id)
         assert "honeypot" in response.status_reason and "too fast" in response.status_reason
@@ -169,7 +169,7 @@ def test_slow_enough_is_valid(any_app, any_world):
     any_app.config.update(SURVEY_MIN_SECONDS=3, SURVEY_MIN_SECONDS_PER_ANSWER=0.5)
     with any_app.test_request_context():
         token = issued_ago(60, issue_form_token, any_world.short_id)
-        result = svc.submit(_request(any_app, any_world.short_slug, form_token=token))
+        result = svc.submit(_request(any_world.short_slug, form_token=token))
         assert result.status == "valid"
 
 
@@ -177,18 +177,18 @@ def test_form_tokens_are_bound_to_their_counter_and_expire(any_app, any_world):
     with any_app.test_request_context():
         other = issue_form_token(any_world.long_id)
         with pytest.raises(svc.FormInvalid):
-            svc.submit(_request(any_app, any_world.short_slug, form_token=other))
+            svc.submit(_request(any_world.short_slug, form_token=other))
         with pytest.raises(svc.FormInvalid):
-            svc.submit(_request(any_app, any_world.short_slug, form_token="abc.def.ghi"))
+            svc.submit(_request(any_world.short_slug, form_token="abc.def.ghi"))
         old = issued_ago(13 * 3600, issue_form_token, any_world.short_id)
         with pytest.raises(svc.FormExpired):
-            svc.submit(_request(any_app, any_world.short_slug, form_token=old))
+            svc.submit(_request(any_world.short_slug, form_token=old))
     assert count_rows(any_app)["Response"] == 0
 
 
 def test_inactive_counter_or_unit_takes_nothing(any_app, any_world):
     with any_app.test_request_context():
-        req = _request(any_app, any_world.short_slug)
+        req = _request(any_world.short_slug)
         req.counter.active = False
         db.session.commit()
         with pytest.raises(svc.CounterUnavailable):

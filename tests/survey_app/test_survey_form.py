@@ -48,7 +48,7 @@ def test_form_in_english_on_one_tap(client, world):
     assert "Send" in html and "Thu Nghiem Commune" in html
 
 
-def test_blank_questions_are_cached_per_language_and_never_carry_answers(client, world, app):
+def test_blank_questions_are_cached_per_language_and_never_carry_answers(client, world):
     """The blank questions are rendered once per instrument version and language."""
     vi = client.get(f"/s/{world.short_slug}?lang=vi").text
     en = client.get(f"/s/{world.short_slug}?lang=en").text
@@ -166,9 +166,10 @@ def test_receipt_link_of_another_counter_is_refused(client, world, app):
     assert client.get(f"/s/{world.short_slug}{query}").status_code == 400
 
 
+@pytest.mark.usefixtures("world")
 @pytest.mark.parametrize("lang, text", [("vi", "Không tìm thấy quầy đánh giá"),
                                         ("en", "Survey counter not found")])
-def test_unknown_counter(client, world, lang, text):
+def test_unknown_counter(client, lang, text):
     page = client.get(f"/s/khong-co-quay-nay?lang={lang}")
     assert page.status_code == 404 and text in page.text
 
@@ -206,7 +207,7 @@ def test_bad_answers_are_shown_inline_and_nothing_stored(client, world, app, ove
     assert count_rows(app) == {"Response": 0, "Answer": 0, "Comment": 0}
 
 
-def test_inline_messages_in_english(client, world, app):
+def test_inline_messages_in_english(client, world):
     client.get("/?lang=en")
     _, reply = fill_short(client, world.short_slug, q_OVERALL=None)
     assert reply.status_code == 422 and "Please choose an answer to this question." in reply.text
