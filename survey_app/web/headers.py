@@ -15,8 +15,6 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask, Response
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -36,7 +34,7 @@ CSP = "; ".join([
 
 
 def init_app(app: Flask) -> None:
-    proxies = int(os.environ.get("SIPAS_PROXY_COUNT", app.config.get("PROXY_COUNT", 0)) or 0)
+    proxies = int(app.config.get("PROXY_COUNT") or 0)  # parsed and checked in config.py
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
                                 x_host=proxies)  # type: ignore[method-assign]
