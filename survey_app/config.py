@@ -58,6 +58,30 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def private_dir(path: str | Path) -> Path:
+    """A folder only this account can enter (0700): instance/ holds the secrets and the
+    SQLite file. A folder made by an older version (0755) is tightened when it is ours."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(path, 0o700)
+    return path
+
+
+def _tighten(path: Path, mode: int) -> None:
+    info = path.stat()
+    if info.st_uid == os.getuid() and info.st_mode & 0o777 & ~mode:
+        os.chmod(path, mode)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create our default SQLite file as 0600 before SQLite does (it would use 0644 under
+    the usual umask); its -wal and -journal files take the same mode from it."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        _tighten(path, 0o600)
+
+
 def _instance_secret(instance_path: str, name: str) -> str:
     """A development secret kept in instance/ (created once, mode 0600).
 
@@ -66,10 +90,10 @@ def _instance_secret(instance_path: str, name: str) -> str:
     file appears complete or not at all, and a process that loses the race uses the
     winner's secret instead of failing on an existing file.
     """
-    path = Path(instance_path) / name
+    path = private_dir(instance_path) / name
     if path.exists():
+        _tighten(path, 0o600)
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
     draft = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -143,9 +167,11 @@ def _check_production(db_url: str) -> None:
 
 def from_environment(instance_path: str) -> dict:
     production = os.environ.get("SIPAS_ENV", "development") == "production"
-    db_url = os.environ.get("SIPAS_DATABASE_URL") or (
-        "sqlite:///" + str(Path(instance_path) / "sipas.sqlite3")
-    )
+    private_dir(instance_path)
+    default_db = Path(instance_path) / "sipas.sqlite3"
+    db_url = os.environ.get("SIPAS_DATABASE_URL") or ("sqlite:///" + str(default_db))
+    if db_url == "sqlite:///" + str(default_db):
+        _private_sqlite_file(default_db)
     proxy_count = _whole_number("SIPAS_PROXY_COUNT", 0)
     if production:
         _check_production(db_url)
