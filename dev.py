@@ -34,8 +34,14 @@ def run(*args: str | Path, check: bool = True) -> int:
 
 
 def ensure_venv(dev: bool) -> None:
-    """Create .venv and install requirements when they changed since the last install."""
-    files = ["requirements.txt"] + (["requirements-dev.txt"] if dev else [])
+    """Create .venv and install the locked requirements when the lock changed since the
+    last install.
+
+    The lock files pin every package with its hashes (made by pip-compile from
+    requirements*.txt, see docs/operations.md), so a clean machine installs exactly the
+    set that was tested, and a tampered download is refused."""
+    lock = "requirements-dev.lock" if dev else "requirements.lock"
+    files = [lock, "requirements.txt"] + (["requirements-dev.txt"] if dev else [])
     digest = hashlib.sha256(b"".join((ROOT / f).read_bytes() for f in files)).hexdigest()
     stamp = VENV / f".installed-{'dev' if dev else 'run'}"
     if stamp.exists() and stamp.read_text() == digest:
@@ -44,8 +50,7 @@ def ensure_venv(dev: bool) -> None:
         print(f"creating virtual environment in {VENV}", flush=True)
         venv.create(VENV, with_pip=True)
         run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    for f in files:
-        run(PY, "-m", "pip", "install", "--quiet", "-r", f)
+    run(PY, "-m", "pip", "install", "--quiet", "--require-hashes", "-r", lock)
     stamp.write_text(digest)
 
 

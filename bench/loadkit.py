@@ -152,6 +152,8 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **SECRETS, "SIPAS_PROXY_COUNT": "1", "SIPAS_ENV": "production",
                     "SIPAS_SECURE_COOKIES": "0",  # plain http on 127.0.0.1
+                    "SIPAS_PUBLIC_BASE_URL": self.base,  # production refuses to start without
+                    "SIPAS_ALLOW_SQLITE_IN_PRODUCTION": "1",  # the SQLite benches
                     **env}
         self.args = [str(GUNICORN), "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
                      "--threads", str(threads), "--worker-class", "gthread" if threads > 1 else "sync",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import reprlib
 import unicodedata
 from pathlib import Path
 from types import MappingProxyType
@@ -47,8 +48,39 @@ ITEM_KEYS = {"code", "element", "text", "scale", "not_applicable", "required", "
 QUESTION_KEYS = {"code", "section", "text", "scale", "required", "help", "not_applicable"}
 
 
+MAX_MESSAGE = 300  # characters of one error line; the values in it are cut shorter still
+
+
 class InstrumentError(ValueError):
     """A bad instrument file; str() is one line: '<file>: <problem>'."""
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 60
+_SHOWN.maxlong = 40
+_SHOWN.maxlevel = 2
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 4
+
+
+def shown(value: Any) -> str:
+    """`value` as it may be echoed in an error message: repr() cut to a few dozen
+    characters, without building the full repr first. An upload may hold an 8 MB string,
+    and a message that echoes it whole becomes an 8 MB error page (or, with YAML
+    aliases, an 82 MB one)."""
+    return _SHOWN.repr(value)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases: ``&a [*b, *b, …]`` nested ten deep
+    is a 413-byte file that expands to billions of items (the "billion laughs"). No
+    instrument needs them; the shipped files use none."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&, *) are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def load_instrument(path: str | Path, *, lock: dict | None = None) -> Instrument:
@@ -70,11 +102,12 @@ def load_instrument(path: str | Path, *, lock: dict | None = None) -> Instrument
 def load_instrument_text(text: str, *, source: str = "<text>") -> Instrument:
     """Validate instrument YAML given as text (used for uploads); no lock check."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_NoAliasLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise InstrumentError(f"{source}: not valid YAML{where}") from None
+        why = ": anchors and aliases (&, *) are not allowed" if "aliases" in str(exc) else ""
+        raise InstrumentError(f"{source}: not valid YAML{where}{why}") from None
     except RecursionError:  # PyYAML composes nested collections recursively: "[[[[…"
         raise InstrumentError(f"{source}: not valid YAML (nested too deeply)") from None
     return _build(data, source)
@@ -108,7 +141,10 @@ class _Ctx:
         self.source = source
 
     def fail(self, problem: str) -> None:
-        raise InstrumentError(f"{self.source}: {problem}")
+        message = f"{self.source}: {problem}"
+        if len(message) > MAX_MESSAGE:
+            message = message[:MAX_MESSAGE - 1] + "…"
+        raise InstrumentError(message)
 
 
 def _build(data: Any, source: str) -> Instrument:
@@ -117,19 +153,19 @@ def _build(data: Any, source: str) -> Instrument:
         ctx.fail("the file must be a mapping with code, version, scales, elements and items")
     unknown = set(data) - TOP_KEYS
     if unknown:  # keys may be numbers or dates too: sort by their text
-        ctx.fail(f"unknown key {sorted(unknown, key=str)[0]!r}")
+        ctx.fail(f"unknown key {shown(sorted(unknown, key=str)[0])}")
     for key in ("code", "version", "title", "scales", "elements", "items"):
         if key not in data:
-            ctx.fail(f"missing {key!r}")
+            ctx.fail(f"missing {shown(key)}")
 
     code = data["code"]
     if not isinstance(code, str) or not CODE_RE.match(code):
-        ctx.fail(f"code {code!r} must be lower-case letters, digits and '-'")
+        ctx.fail(f"code {shown(code)} must be lower-case letters, digits and '-'")
     version = data["version"]
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        ctx.fail(f"version {version!r} must be a whole number ≥ 1")
+        ctx.fail(f"version {shown(version)} must be a whole number ≥ 1")
     if version > MAX_VERSION:
-        ctx.fail(f"version {version!r} must be at most {MAX_VERSION}")
+        ctx.fail(f"version {shown(version)} must be at most {MAX_VERSION}")
 
     title = _text(ctx, data["title"], "title")
     description = _text(ctx, data["description"], "description") if "description" in data else None
@@ -144,9 +180,9 @@ def _build(data: Any, source: str) -> Instrument:
             ctx.fail(f"element #{i} must have a code and a name, nothing else")
         ecode = el["code"]
         if not isinstance(ecode, str) or not ITEM_RE.match(ecode):
-            ctx.fail(f"element #{i}: bad code {ecode!r}")
+            ctx.fail(f"element #{i}: bad code {shown(ecode)}")
         if ecode in element_names:
-            ctx.fail(f"duplicate element code {ecode!r}")
+            ctx.fail(f"duplicate element code {shown(ecode)}")
         element_names[ecode] = _text(ctx, el.get("name"), f"element {ecode} name")
 
     codes: set[str] = set()
@@ -157,9 +193,9 @@ def _build(data: Any, source: str) -> Instrument:
     for i, raw in enumerate(raw_items, 1):
         q = _question(ctx, raw, f"item #{i}", ITEM_KEYS, scales, codes, is_item=True)
         if q.element not in element_names:
-            ctx.fail(f"item {q.code}: unknown element {q.element!r}")
+            ctx.fail(f"item {q.code}: unknown element {shown(q.element)}")
         if not q.scale.is_satisfaction:
-            ctx.fail(f"item {q.code}: scale {q.scale.code!r} has no 'satisfied' values")
+            ctx.fail(f"item {q.code}: scale {shown(q.scale.code)} has no 'satisfied' values")
         items.append(q)
 
     elements = []
@@ -233,34 +269,34 @@ def _scales(ctx: _Ctx, raw: Any) -> dict[str, Scale]:
     scales = {}
     for scode, spec in raw.items():
         if not isinstance(scode, str) or not ITEM_RE.match(scode):
-            ctx.fail(f"bad scale code {scode!r}: letters, digits, '_' and '.'")
+            ctx.fail(f"bad scale code {shown(scode)}: letters, digits, '_' and '.'")
         if not isinstance(spec, dict) or set(spec) - {"options", "satisfied"}:
-            ctx.fail(f"bad scale {scode!r}: needs options (and satisfied)")
+            ctx.fail(f"bad scale {shown(scode)}: needs options (and satisfied)")
         options_raw = spec.get("options")
         if not isinstance(options_raw, list) or len(options_raw) < 2:
-            ctx.fail(f"bad scale {scode!r}: needs at least two options")
+            ctx.fail(f"bad scale {shown(scode)}: needs at least two options")
         options = []
         for opt in options_raw:
             if not isinstance(opt, dict) or "value" not in opt:
-                ctx.fail(f"bad scale {scode!r}: each option needs a value and a vi label")
+                ctx.fail(f"bad scale {shown(scode)}: each option needs a value and a vi label")
             value = opt["value"]
             if not isinstance(value, int) or isinstance(value, bool) or not (
                 1 <= value <= MAX_OPTION_VALUE
             ):
-                ctx.fail(f"bad scale {scode!r}: option value {value!r} is not 1–{MAX_OPTION_VALUE}")
+                ctx.fail(f"bad scale {shown(scode)}: option value {shown(value)} is not 1–{MAX_OPTION_VALUE}")
             if any(o.value == value for o in options):
-                ctx.fail(f"bad scale {scode!r}: option value {value} appears twice")
+                ctx.fail(f"bad scale {shown(scode)}: option value {value} appears twice")
             label = {k: v for k, v in opt.items() if k != "value"}
             options.append(Option(value, _text(ctx, label, f"scale {scode} option {value}")))
         satisfied = spec.get("satisfied", [])
         if not isinstance(satisfied, list) or not all(isinstance(v, int) for v in satisfied):
-            ctx.fail(f"bad scale {scode!r}: satisfied must be a list of option values")
+            ctx.fail(f"bad scale {shown(scode)}: satisfied must be a list of option values")
         values = {o.value for o in options}
         if set(satisfied) - values:
-            ctx.fail(f"bad scale {scode!r}: satisfied value {sorted(set(satisfied) - values)[0]} "
-                     "is not an option")
+            extra = sorted(set(satisfied) - values, key=str)[0]
+            ctx.fail(f"bad scale {shown(scode)}: satisfied value {shown(extra)} is not an option")
         if satisfied and set(satisfied) == values:
-            ctx.fail(f"bad scale {scode!r}: every option counts as satisfied")
+            ctx.fail(f"bad scale {shown(scode)}: every option counts as satisfied")
         scales[str(scode)] = Scale(str(scode), tuple(options), frozenset(satisfied))
     return scales
 
@@ -270,17 +306,17 @@ def _question(ctx, raw, what, allowed, scales, codes, *, is_item: bool) -> Quest
         ctx.fail(f"{what}: must be a mapping")
     qcode = raw.get("code")
     if not isinstance(qcode, str) or not ITEM_RE.match(qcode):
-        ctx.fail(f"{what}: bad or missing code {qcode!r}")
+        ctx.fail(f"{what}: bad or missing code {shown(qcode)}")
     label = f"{'item' if is_item else 'question'} {qcode}"
     unknown = set(raw) - allowed
     if unknown:
-        ctx.fail(f"{label}: unknown key {sorted(unknown, key=str)[0]!r}")
+        ctx.fail(f"{label}: unknown key {shown(sorted(unknown, key=str)[0])}")
     if qcode in codes:
-        ctx.fail(f"duplicate item code {qcode!r}")
+        ctx.fail(f"duplicate item code {shown(qcode)}")
     codes.add(qcode)
     scode = raw.get("scale")
     if not isinstance(scode, str) or scode not in scales:  # a list is not even hashable
-        ctx.fail(f"{label}: unknown scale {scode!r}")
+        ctx.fail(f"{label}: unknown scale {shown(scode)}")
     if is_item and not isinstance(raw.get("element"), str):
         ctx.fail(f"{label}: element must be an element code")
     section = None

@@ -11,7 +11,8 @@
 | SIPAS_DEFAULT_LOCALE        | vi or en                                             | vi |
 | SIPAS_SECURE_COOKIES        | 1 behind HTTPS (Secure cookies, HSTS)                | 0 |
 | SIPAS_REMEMBER_DAYS         | life of the "remember me" login cookie, in days       | 14 |
-| SIPAS_ENV                   | production refuses to start without the secrets set  | development |
+| SIPAS_ENV                   | production: refuses weak or missing secrets, no public address, SQLite (see below) | development |
+| SIPAS_ALLOW_SQLITE_IN_PRODUCTION | 1 accepts SQLite in production (with a warning)  | 0 |
 | SIPAS_PROXY_COUNT           | reverse proxies whose X-Forwarded-For/-Proto to trust | 0 (trust none) |
 | SIPAS_REPORT_DIR            | folder of the PDF reports built in the background; shared by every host | instance/reports |
 | SIPAS_REPORT_SYNC_MAX_RESPONSES | a report on more valid responses is built in the background | 20000 |
@@ -22,14 +23,35 @@
 Every default is in DEFAULTS below and nowhere else; ENVIRONMENT says which variable sets
 which key (the variables with a special rule, the first rows, are read in
 from_environment). The code reads app.config["KEY"], never a default of its own.
+
+In production (SIPAS_ENV=production) the app refuses to start, with one line naming the
+variable, when a secret is missing or weak, when SIPAS_PUBLIC_BASE_URL is unset (links
+would take their host from the request's Host header, which a client chooses), or when
+the database is SQLite and SIPAS_ALLOW_SQLITE_IN_PRODUCTION is not 1. It warns when the
+rate-limit store is memory:// (each worker counts on its own).
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import secrets
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+
+log = logging.getLogger("survey_app")
+
+MIN_SECRET_CHARS = 32
+MIN_SECRET_DISTINCT = 12
+MIN_SECRET_BITS = 100  # Shannon estimate over the characters; token_urlsafe(48) gives ~330
+SECRET_COMMAND = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a deployment that must not start; str() says which
+    variable and what to do."""
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -47,6 +69,30 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def private_dir(path: str | Path) -> Path:
+    """A folder only this account can enter (0700): instance/ holds the secrets and the
+    SQLite file. A folder made by an older version (0755) is tightened when it is ours."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(path, 0o700)
+    return path
+
+
+def _tighten(path: Path, mode: int) -> None:
+    info = path.stat()
+    if info.st_uid == os.getuid() and info.st_mode & 0o777 & ~mode:
+        os.chmod(path, mode)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create our default SQLite file as 0600 before SQLite does (it would use 0644 under
+    the usual umask); its -wal and -journal files take the same mode from it."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        _tighten(path, 0o600)
+
+
 def _instance_secret(instance_path: str, name: str) -> str:
     """A development secret kept in instance/ (created once, mode 0600).
 
@@ -55,10 +101,10 @@ def _instance_secret(instance_path: str, name: str) -> str:
     file appears complete or not at all, and a process that loses the race uses the
     winner's secret instead of failing on an existing file.
     """
-    path = Path(instance_path) / name
+    path = private_dir(instance_path) / name
     if path.exists():
+        _tighten(path, 0o600)
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
     draft = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -94,25 +140,91 @@ def _plain_settings() -> dict:
         text = os.environ.get(name, "").strip()
         if not text:
             continue
+        if kind is int:
+            out[key] = _whole_number(name, 0)
+            continue
         try:
             out[key] = kind(text)
         except ValueError:
-            raise RuntimeError(f"{name}={text[:40]!r} is not a valid {kind.__name__}") from None
+            raise ConfigError(f"{name}={text[:40]!r} is not a valid {kind.__name__}") from None
     return out
+
+
+def secret_problem(value: str | None) -> str | None:
+    """Why `value` is not a secret an attacker cannot guess, or None when it will do.
+
+    Crude on purpose: length, variety of characters and a Shannon estimate of its bits.
+    It refuses "a", "changeme", "passwordpassword…" and hex of fewer than ~16 bytes."""
+    if not value:
+        return "is not set"
+    if len(value) < MIN_SECRET_CHARS:
+        return f"is too short ({len(value)} characters, at least {MIN_SECRET_CHARS} needed)"
+    counts = Counter(value)
+    bits = -sum(n * math.log2(n / len(value)) for n in counts.values())
+    if len(counts) < MIN_SECRET_DISTINCT or bits < MIN_SECRET_BITS:
+        return "is too predictable (too few different characters)"
+    return None
+
+
+def _whole_number(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number ≥ 0, not {raw[:40]!r}")
+    return int(raw)
+
+
+def _workers() -> int:
+    """Worker processes announced by the deployment (gunicorn reads WEB_CONCURRENCY)."""
+    counts = [os.environ.get(n, "").strip() for n in ("SIPAS_WORKERS", "WEB_CONCURRENCY")]
+    return max([int(c) for c in counts if c.isascii() and c.isdigit()] or [1])
+
+
+def _check_production(db_url: str) -> None:
+    """Refuse the deployments that are unsafe in production; warn about the doubtful."""
+    for name in ("SIPAS_SECRET_KEY", "SIPAS_DOSSIER_KEY"):
+        problem = secret_problem(os.environ.get(name))
+        if problem:
+            raise ConfigError(f"SIPAS_ENV=production: {name} {problem}. "
+                              f"Make one with: {SECRET_COMMAND}")
+    if not os.environ.get("SIPAS_PUBLIC_BASE_URL", "").strip():
+        raise ConfigError("SIPAS_ENV=production: SIPAS_PUBLIC_BASE_URL is not set, so links "
+                          "and QR codes would take their host from the request's Host header. "
+                          "Set it to the public address, e.g. https://hailong.example.gov.vn")
+    if db_url.startswith("sqlite"):
+        if not _flag("SIPAS_ALLOW_SQLITE_IN_PRODUCTION"):
+            raise ConfigError("SIPAS_ENV=production: the database is SQLite (SIPAS_DATABASE_URL "
+                              "is unset or sqlite://). Set SIPAS_DATABASE_URL=postgresql://…, "
+                              "or SIPAS_ALLOW_SQLITE_IN_PRODUCTION=1 for one small process.")
+        log.warning("SIPAS_ENV=production with SQLite (SIPAS_ALLOW_SQLITE_IN_PRODUCTION=1): "
+                    "one process only, no concurrent writers")
+    storage = os.environ.get("SIPAS_RATELIMIT_STORAGE_URI", "memory://")
+    if storage.startswith("memory://"):
+        workers = _workers()
+        log.warning("SIPAS_ENV=production with rate limits in memory:// (%s): each worker "
+                    "counts on its own, so the limits are multiplied by the number of workers. "
+                    "Set SIPAS_RATELIMIT_STORAGE_URI=redis://host:6379",
+                    f"{workers} workers announced" if workers > 1 else "workers unknown")
 
 
 def from_environment(instance_path: str) -> dict:
     production = os.environ.get("SIPAS_ENV", "development") == "production"
-    secrets_needed = ("SIPAS_SECRET_KEY", "SIPAS_DOSSIER_KEY")
-    missing = [n for n in secrets_needed if not os.environ.get(n)]
-    if production and missing:
-        raise RuntimeError(f"SIPAS_ENV=production needs {', '.join(missing)} to be set")
-    db_url = os.environ.get("SIPAS_DATABASE_URL") or (
-        "sqlite:///" + str(Path(instance_path) / "sipas.sqlite3")
-    )
+    private_dir(instance_path)
+    default_db = Path(instance_path) / "sipas.sqlite3"
+    db_url = os.environ.get("SIPAS_DATABASE_URL") or ("sqlite:///" + str(default_db))
+    if db_url == "sqlite:///" + str(default_db):
+        _private_sqlite_file(default_db)
+    if production:
+        _check_production(db_url)
+    elif os.environ.get("SIPAS_RATELIMIT_STORAGE_URI", "memory://").startswith("memory://") \
+            and _workers() > 1:
+        log.warning("rate limits in memory:// with %d workers: each counts on its own; "
+                    "set SIPAS_RATELIMIT_STORAGE_URI=redis://host:6379", _workers())
     secure = _flag("SIPAS_SECURE_COOKIES", production)
     return {
         **_plain_settings(),
+        "PRODUCTION": production,
         "SECRET_KEY": os.environ.get("SIPAS_SECRET_KEY")
         or _instance_secret(instance_path, "secret_key"),
         "DOSSIER_KEY": os.environ.get("SIPAS_DOSSIER_KEY")
@@ -120,8 +232,7 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(db_url),
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
-        "REMEMBER_COOKIE_DURATION": timedelta(days=int(os.environ.get("SIPAS_REMEMBER_DAYS",
-                                                                      "14"))),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_whole_number("SIPAS_REMEMBER_DAYS", 14)),
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
     }
 

@@ -47,6 +47,12 @@ def seed_demo_command(base_url: str) -> None:
     """Build the demo district with a few thousand responses (idempotent)."""
     from survey_app.seed.demo import demo_summary, seed_demo
 
+    if current_app.config.get("PRODUCTION"):
+        # The demo creates admin/demo-admin with a published password and invented data.
+        raise click.ClickException("seed-demo is refused with SIPAS_ENV=production: it creates "
+                                   "accounts with published passwords (admin/demo-admin). "
+                                   "Create the first admin with create-user instead.")
+
     counts = seed_demo()
     total = db.session.scalar(db.select(db.func.count(Response.id)))
     click.echo(f"demo data: {counts['responses_added']} responses added, {total} in all")

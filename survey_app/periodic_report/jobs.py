@@ -29,8 +29,15 @@ LOCK_STALE_SECONDS = 900
 def report_dir() -> Path:
     path = Path(current_app.config["REPORT_DIR"]
                 or Path(current_app.instance_path) / "reports")
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)  # reports name units and figures
     return path
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file only this account can read (0600), whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def report_key(user, query, locale: str = "vi") -> str:
@@ -80,12 +87,13 @@ def write_report(key: str, build: Callable[[], bytes]) -> None:
     try:
         data = build()
         tmp = pdf.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
+        _write_private(tmp, data)
         os.replace(tmp, pdf)
-        status.write_text(json.dumps({"state": "ready"}))
-    except Exception as exc:  # recorded for the page, logged for operators
+        _write_private(status, json.dumps({"state": "ready"}).encode())
+    except Exception as exc:
         current_app.logger.exception("report %s failed", key)
-        status.write_text(json.dumps({"state": "failed", "error": type(exc).__name__}))
+        _write_private(status, json.dumps({"state": "failed",
+                                            "error": type(exc).__name__}).encode())
     finally:
         lock.unlink(missing_ok=True)
 

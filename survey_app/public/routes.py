@@ -64,7 +64,8 @@ def _render_form(counter: Counter, claim, meta: SurveyMetaForm, answers=None, er
         fields=svc.selectable_fields() if ask_field else [], ask_field=ask_field,
         answers=answers or {}, errors=errors or {}, values=values or {},
         questions_html=_blank_questions(counter) if blank else None)
-    return page, status
+    # The page carries a one-time form token and maybe a receipt token: no cache keeps it.
+    return page, status, {"Cache-Control": "no-store"}
 
 
 @bp.get("/s/<slug>")
