@@ -11,6 +11,7 @@
 | SIPAS_DEFAULT_LOCALE        | vi or en                                             | vi |
 | SIPAS_SECURE_COOKIES        | 1 behind HTTPS (Secure cookies, HSTS)                | 0 |
 | SIPAS_ENV                   | production refuses to start without the secrets set  | development |
+| SIPAS_COMPARISON_MIN_UNITS, SIPAS_COMPARISON_MIN_RESPONDENTS | a unit's comparison card needs this many other units / respondents | 3 / 30 |
 """
 
 from __future__ import annotations
@@ -83,7 +84,24 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
+        **_whole_numbers_from_env(),
     }
+
+
+# Settings with a default in DEFAULTS that an operator may override (SIPAS_<NAME>).
+TUNABLE_NUMBERS = ("COMPARISON_MIN_UNITS", "COMPARISON_MIN_RESPONDENTS")
+
+
+def _whole_numbers_from_env() -> dict:
+    out = {}
+    for name in TUNABLE_NUMBERS:
+        text = os.environ.get("SIPAS_" + name, "").strip()
+        if not text:
+            continue
+        if not text.isascii() or not text.isdigit():
+            raise RuntimeError(f"SIPAS_{name} must be a whole number, not {text[:20]!r}")
+        out[name] = int(text)
+    return out
 
 
 DEFAULTS = {
@@ -113,4 +131,8 @@ DEFAULTS = {
     # Staff login: guessing passwords must be slow, from one client and against one account.
     "LOGIN_RATE_LIMIT_CLIENT": "10 per minute;50 per hour",
     "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute;20 per hour",
+    # A unit's comparison card ("toàn địa phương") needs this many other units and their
+    # respondents, or it would show one other unit's figures (docs/privacy.md).
+    "COMPARISON_MIN_UNITS": 3,
+    "COMPARISON_MIN_RESPONDENTS": 30,
 }

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from flask import current_app
 
 from analysis.change import design_difference
 from analysis.periods import period_bounds, period_label
@@ -67,6 +68,8 @@ class Dashboard:
     element_names: dict[str, str] = field(default_factory=dict)
     priority: pd.DataFrame | None = None  # None: scope too large or too small (see note)
     priority_note: str | None = None
+    # Why a unit user's comparison card has no figure (too few other units/respondents).
+    locality_withheld: dict | None = None
 
 
 def previous_period(label: str) -> str | None:
@@ -156,10 +159,8 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
     field_code = fields[query.field_id].code if query.field_id else None
     headline_target = book.for_field(field_code) if field_code else book.overall()
     headline = _headline(whole, headline_target)
-    locality = None
-    if visible_unit_ids(user) is not None:  # a unit user also sees the locality's headline
-        locality = _headline(compute_indices_sql(ReportScope(start, end, field_ids=field_ids),
-                                                 method=query.method), headline_target)
+    locality, locality_withheld = _locality(user, ReportScope(start, end, field_ids=field_ids),
+                                            query.method, headline_target)
 
     prev = previous_period(query.period)
     known = {query.period: whole}
@@ -179,10 +180,33 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
     priority, priority_note = _priority(scope, headline)
     return Dashboard(
         query=query, scope=scope, previous_period=prev, headline=headline, locality=locality,
+        locality_withheld=locality_withheld,
         elements=elements, units=unit_table, fields=field_table, heatmap=heat, trend=trend,
         volumes=_volumes(scope, headline), comments=_comments(scope, units, fields),
         element_names=_element_names(), priority=priority, priority_note=priority_note,
     )
+
+
+def _locality(user, scope: ReportScope, method: str, target) -> tuple[dict | None, dict | None]:
+    """The locality's headline for a unit user's comparison card, or why it is withheld.
+
+    Outside the user's own units, the comparison is made of other units' answers: with a
+    single other unit in the field it *is* that unit's index. So it is shown only when at
+    least COMPARISON_MIN_UNITS other units and COMPARISON_MIN_RESPONDENTS of their
+    respondents contribute (docs/privacy.md)."""
+    own = visible_unit_ids(user)
+    if own is None:  # Nội vụ sees every unit anyway: no comparison card
+        return None, None
+    per_unit = db.session.execute(sa.select(Response.unit_id, sa.func.count(Response.id))
+                                  .where(*response_filters(scope))
+                                  .group_by(Response.unit_id)).all()
+    others = [n for unit_id, n in per_unit if unit_id not in own]
+    need_units = int(current_app.config["COMPARISON_MIN_UNITS"])
+    need_respondents = int(current_app.config["COMPARISON_MIN_RESPONDENTS"])
+    if len(others) < need_units or sum(others) < need_respondents:
+        return None, {"units": len(others), "respondents": sum(others),
+                      "min_units": need_units, "min_respondents": need_respondents}
+    return _headline(compute_indices_sql(scope, method=method), target), None
 
 
 def _unit_table(by_unit, prev_by_unit, units, book, overall_target) -> pd.DataFrame:
