@@ -180,6 +180,18 @@ def read_claim(counter: Counter, token: str | None) -> DossierClaim | None:
     return claim
 
 
+def verified_form_token(counter: Counter, token: str):
+    """The form token of this counter, verified (signature, counter, age), or FormInvalid /
+    FormExpired. The web view checks it before counting a POST against the counter's
+    limit, so junk cannot use up that limit (issue 11)."""
+    try:
+        return read_form_token(token, counter.id)
+    except TokenExpired:
+        raise FormExpired() from None
+    except TokenInvalid:
+        raise FormInvalid() from None
+
+
 def dossier_rated(dossier_hash: str) -> bool:
     return db.session.scalar(
         db.select(Response.id).filter_by(dossier_hash=dossier_hash).limit(1)) is not None
@@ -211,12 +223,7 @@ def submit(req: SubmissionRequest) -> SubmissionResult:
         raise CounterUnavailable()
     _check_text(req.form_token, req.dossier_token, req.field_code, req.comment, req.honeypot,
                 *(str(k) for k in req.answers), *(str(v) for v in req.answers.values()))
-    try:
-        form = read_form_token(req.form_token, counter.id)
-    except TokenExpired:
-        raise FormExpired() from None
-    except TokenInvalid:
-        raise FormInvalid() from None
+    form = verified_form_token(counter, req.form_token)
     claim = read_claim(counter, req.dossier_token)
 
     instrument: Instrument = counter.instrument_version.instrument
