@@ -12,6 +12,7 @@
 | SIPAS_SECURE_COOKIES        | 1 behind HTTPS (Secure cookies, HSTS)                | 0 |
 | SIPAS_ENV                   | production refuses to start without the secrets set  | development |
 | SIPAS_COMPARISON_MIN_UNITS, SIPAS_COMPARISON_MIN_RESPONDENTS | a unit's comparison card needs this many other units / respondents | 3 / 30 |
+| SIPAS_RECEIPT_LINKS_PER_DAY | receipt links one unit's API key may issue per day     | 5000 |
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def from_environment(instance_path: str) -> dict:
 
 
 # Settings with a default in DEFAULTS that an operator may override (SIPAS_<NAME>).
-TUNABLE_NUMBERS = ("COMPARISON_MIN_UNITS", "COMPARISON_MIN_RESPONDENTS")
+TUNABLE_NUMBERS = ("COMPARISON_MIN_UNITS", "COMPARISON_MIN_RESPONDENTS", "RECEIPT_LINKS_PER_DAY")
 
 
 def _whole_numbers_from_env() -> dict:
@@ -135,4 +136,6 @@ DEFAULTS = {
     # respondents, or it would show one other unit's figures (docs/privacy.md).
     "COMPARISON_MIN_UNITS": 3,
     "COMPARISON_MIN_RESPONDENTS": 30,
+    # Receipt links one unit's API key may issue per day (Vietnam time); beyond: 429.
+    "RECEIPT_LINKS_PER_DAY": 5000,
 }

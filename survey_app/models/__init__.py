@@ -3,7 +3,13 @@
 from survey_app.models.access import ROLES, AuditLog, User
 from survey_app.models.base import Base, db, utcnow
 from survey_app.models.organisation import UNIT_KINDS, UNIT_LEVELS, Counter, Field, Unit
-from survey_app.models.planning import TARGET_METRICS, TARGET_SCOPES, DossierVolume, Target
+from survey_app.models.planning import (
+    TARGET_METRICS,
+    TARGET_SCOPES,
+    DossierVolume,
+    ReceiptLinkCount,
+    Target,
+)
 from survey_app.models.survey import (
     CHANNELS,
     COMMENT_STATUSES,
@@ -17,6 +23,6 @@ from survey_app.models.survey import (
 __all__ = [
     "CHANNELS", "COMMENT_STATUSES", "RESPONSE_STATUSES", "ROLES", "TARGET_METRICS",
     "TARGET_SCOPES", "UNIT_KINDS", "UNIT_LEVELS", "Answer", "AuditLog", "Base", "Comment",
-    "Counter", "DossierVolume", "Field", "InstrumentVersion", "Response", "Target", "Unit",
-    "User", "db", "utcnow",
+    "Counter", "DossierVolume", "Field", "InstrumentVersion", "ReceiptLinkCount", "Response",
+    "Target", "Unit", "User", "db", "utcnow",
 ]

@@ -175,7 +175,7 @@ def read_claim(counter: Counter, token: str | None) -> DossierClaim | None:
         raise LinkExpired() from None
     except TokenInvalid:
         raise LinkInvalid() from None
-    if dossier_rated(claim.dossier_hash):
+    if dossier_rated(counter.unit_id, claim.dossier_hash):
         raise DossierAlreadyRated()
     return claim
 
@@ -192,9 +192,12 @@ def verified_form_token(counter: Counter, token: str):
         raise FormInvalid() from None
 
 
-def dossier_rated(dossier_hash: str) -> bool:
+def dossier_rated(unit_id: int, dossier_hash: str) -> bool:
+    """Whether the unit already has a response for this dossier. Per unit: a dossier code
+    is the unit's own numbering, and another unit's key must not be able to use it up."""
     return db.session.scalar(
-        db.select(Response.id).filter_by(dossier_hash=dossier_hash).limit(1)) is not None
+        db.select(Response.id).filter_by(unit_id=unit_id, dossier_hash=dossier_hash)
+        .limit(1)) is not None
 
 
 def active_field(code: str | None) -> Field | None:
@@ -284,7 +287,7 @@ def submit(req: SubmissionRequest) -> SubmissionResult:
         db.session.rollback()
         if _exists(Response.submission_key == form.submission_key):
             raise AlreadyReceived() from None
-        if claim and dossier_rated(claim.dossier_hash):
+        if claim and dossier_rated(counter.unit_id, claim.dossier_hash):
             raise DossierAlreadyRated() from None
         raise
     return result
