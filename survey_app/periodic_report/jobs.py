@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -52,8 +53,11 @@ def report_dir() -> Path:
 def report_key(user, query, locale: str = "vi", version: str = "") -> str:
     visible = visible_unit_ids(user)
     scope = "all" if visible is None else sorted(visible)
+    # The database too: two databases (a test's, a copy) sharing the folder must not
+    # share files whose versions happen to read the same.
+    database = current_app.config.get("SQLALCHEMY_DATABASE_URI", "")
     text = json.dumps([query.period, query.unit_id, query.field_id, query.method, scope, locale,
-                       version])
+                       version, database])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -87,7 +91,8 @@ def state(key: str) -> str:
     pdf, lock, status = _paths(key)
     if pdf.exists() and time.time() - pdf.stat().st_mtime < READY_SECONDS:
         return "ready"
-    if lock.exists() and time.time() - lock.stat().st_mtime < LOCK_STALE_SECONDS:
+    if (lock.exists() and time.time() - lock.stat().st_mtime < LOCK_STALE_SECONDS
+            and not _holder_gone(lock)):
         return "running"
     if status.exists() and json.loads(status.read_text() or "{}").get("state") == "failed":
         return "failed"
@@ -98,16 +103,35 @@ def pdf_path(key: str) -> Path:
     return _paths(key)[0]
 
 
+def _holder_gone(lock: Path) -> bool:
+    """The lock was taken on this host by a process that no longer exists (a worker
+    stopped or killed mid-build): no need to wait LOCK_STALE_SECONDS for it."""
+    try:
+        *host, pid = lock.read_text().split()  # "host pid" (a bare pid: this host)
+        if host and host[0] != socket.gethostname():
+            return False
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
+
+
 def _take_lock(lock: Path) -> bool:
     try:
         fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
-        if time.time() - lock.stat().st_mtime < LOCK_STALE_SECONDS:
+        try:
+            fresh = time.time() - lock.stat().st_mtime < LOCK_STALE_SECONDS
+        except FileNotFoundError:  # released meanwhile
+            return _take_lock(lock)
+        if fresh and not _holder_gone(lock):
             return False
         lock.unlink(missing_ok=True)  # a dead worker's lock
         return _take_lock(lock)
     with os.fdopen(fd, "w") as fh:
-        fh.write(str(os.getpid()))
+        fh.write(f"{socket.gethostname()} {os.getpid()}")
     return True
 
 
