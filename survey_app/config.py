@@ -18,6 +18,10 @@
 | SIPAS_REPORT_SYNC_MAX_RESPONSES | a report on more valid responses is built in the background | 20000 |
 | SIPAS_REPORTING_WORK_MEM    | PostgreSQL work_mem of report queries                | 128MB |
 | SIPAS_REPORTING_RANDOM_PAGE_COST | PostgreSQL random_page_cost of report queries   | 1.1 |
+| SIPAS_COMPARISON_MIN_UNITS, SIPAS_COMPARISON_MIN_RESPONDENTS | a unit's comparison card needs this many other units / respondents | 3 / 30 |
+| SIPAS_RECEIPT_LINKS_PER_DAY | receipt links one unit's API key may issue per day     | 5000 |
+| SIPAS_REPORT_BUILD_LIMIT    | periodic-report builds one user may start (a cached report is free) | 4 per minute;30 per hour |
+| SIPAS_REPORT_BUILD_SLOTS    | report builds running at once per host               | 1 |
 | SIPAS_API_RATE_LIMIT        | requests per API token                               | 600 per minute |
 
 Every default is in DEFAULTS below and nowhere else; ENVIRONMENT says which variable sets
@@ -130,6 +134,11 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "SIPAS_REPORTING_WORK_MEM": ("REPORTING_WORK_MEM", str),
     "SIPAS_REPORTING_RANDOM_PAGE_COST": ("REPORTING_RANDOM_PAGE_COST", float),
     "SIPAS_API_RATE_LIMIT": ("API_RATE_LIMIT", str),
+    "SIPAS_REPORT_BUILD_LIMIT": ("REPORT_BUILD_LIMIT", str),
+    "SIPAS_COMPARISON_MIN_UNITS": ("COMPARISON_MIN_UNITS", int),
+    "SIPAS_COMPARISON_MIN_RESPONDENTS": ("COMPARISON_MIN_RESPONDENTS", int),
+    "SIPAS_RECEIPT_LINKS_PER_DAY": ("RECEIPT_LINKS_PER_DAY", int),
+    "SIPAS_REPORT_BUILD_SLOTS": ("REPORT_BUILD_SLOTS", int),
 }
 
 
@@ -248,6 +257,9 @@ DEFAULTS = {
     # background into REPORT_DIR (None: instance/reports).
     "REPORT_SYNC_MAX_RESPONSES": 20_000,
     "REPORT_DIR": None,
+    # Builds a user may start (a cached report is free) and builds running at once per host.
+    "REPORT_BUILD_LIMIT": "4 per minute;30 per hour",
+    "REPORT_BUILD_SLOTS": 1,
     # PostgreSQL settings of report queries (survey_app.reporting.indices.tune_report_queries).
     "REPORTING_WORK_MEM": "128MB",
     "REPORTING_RANDOM_PAGE_COST": 1.1,
@@ -278,4 +290,10 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT_CLIENT": "10 per minute;50 per hour",
     "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute;20 per hour",
     "LOGIN_RATE_LIMIT_ACCOUNT_GLOBAL": "30 per hour;100 per day",
+    # A unit's comparison card ("toàn địa phương") needs this many other units and their
+    # respondents, or it would show one other unit's figures (docs/privacy.md).
+    "COMPARISON_MIN_UNITS": 3,
+    "COMPARISON_MIN_RESPONDENTS": 30,
+    # Receipt links one unit's API key may issue per day (Vietnam time); beyond: 429.
+    "RECEIPT_LINKS_PER_DAY": 5000,
 }

@@ -174,4 +174,72 @@ def test_0004_chains_existing_audit_rows_and_versions_existing_users(empty_datab
             with pytest.raises(sa.exc.DatabaseError, match="append-only"), \
                     db.engine.begin() as conn:
                 conn.execute(sa.text(statement))  # the triggers are back
+
+
+def test_0005_scopes_dossier_uniqueness_to_the_unit_and_keeps_the_rows(empty_database_url):
+    app = make_app(empty_database_url)
+    insert = ("INSERT INTO responses (id, instrument_version_id, unit_id, field_id, channel,"
+              " submitted_at, locale, submission_key, status, dossier_hash) VALUES"
+              " (:id, 1, :unit, 1, 'receipt_qr', '2026-03-10 01:00:00+00:00', 'vi', :k,"
+              " 'valid', :h)")
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0003")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO instrument_versions (id, code, version, checksum, source, status,"
+                " published_at) VALUES (1, 'x', 1, 'x', 'x', 'published',"
+                " '2026-03-10 01:00:00+00:00')"))
+            for unit in (1, 2):
+                conn.execute(sa.text(
+                    "INSERT INTO units (id, code, name_vi, kind, level, active,"
+                    " publish_results) VALUES (:i, :c, 'Xã', 'xa', 'xa', true, false)"),
+                    {"i": unit, "c": f"U{unit}"})
+            conn.execute(sa.text("INSERT INTO fields (id, code, name_vi, name_en, sort_order,"
+                                 " active) VALUES (1, 'dat-dai', 'Đất đai', 'Land', 1, true)"))
+            conn.execute(sa.text(insert), {"id": 1, "unit": 1, "k": "k1", "h": "a" * 64})
+        upgrade(directory=MIGRATIONS)
+        with db.engine.begin() as conn:  # the same dossier hash at another unit: accepted
+            conn.execute(sa.text(insert), {"id": 2, "unit": 2, "k": "k2", "h": "a" * 64})
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text(insert), {"id": 3, "unit": 1, "k": "k3", "h": "a" * 64})
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT id, unit_id FROM responses ORDER BY id")
+                                ).all() == [(1, 1), (2, 2)]
+            assert conn.execute(sa.text("SELECT count(*) FROM receipt_link_counts")
+                                ).scalar() == 0
+        db.engine.dispose()
+
+
+def test_0005_keeps_answers_comments_and_indexes_on_sqlite(tmp_path):
+    """SQLite rebuilds `responses` for the new constraint: its children and its partial
+    reporting index must come through."""
+    app = make_app(f"sqlite:///{tmp_path / 'keep.sqlite3'}")
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0003")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO instrument_versions (id, code, version, checksum, source, status,"
+                " published_at) VALUES (1, 'x', 1, 'x', 'x', 'published',"
+                " '2026-03-10 01:00:00+00:00')"))
+            conn.execute(sa.text("INSERT INTO units (id, code, name_vi, kind, level, active,"
+                                 " publish_results) VALUES (1, 'U', 'Xã', 'xa', 'xa', 1, 0)"))
+            conn.execute(sa.text("INSERT INTO fields (id, code, name_vi, name_en, sort_order,"
+                                 " active) VALUES (1, 'dat-dai', 'Đất đai', 'Land', 1, 1)"))
+            conn.execute(sa.text(
+                "INSERT INTO responses (id, instrument_version_id, unit_id, field_id, channel,"
+                " submitted_at, locale, submission_key, status) VALUES"
+                " (1, 1, 1, 1, 'counter_qr', '2026-03-10 01:00:00+00:00', 'vi', 'k', 'valid')"))
+            conn.execute(sa.text("INSERT INTO answers (response_id, item_code, value)"
+                                 " VALUES (1, 'OVERALL', 4)"))
+            conn.execute(sa.text("INSERT INTO comments (response_id, text, status, created_at)"
+                                 " VALUES (1, 'Tốt', 'approved', '2026-03-10 01:00:00+00:00')"))
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            counts = [conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
+                      for t in ("responses", "answers", "comments")]
+            index = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE name ="
+                                         " 'ix_responses_valid_submitted_at'")).scalar()
+            assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+        assert counts == [1, 1, 1]
+        assert index and "WHERE" in index
         db.engine.dispose()

@@ -12,7 +12,7 @@ the migration's transaction, so submissions keep being written (as in 0003); add
 the nullable column itself rewrites nothing.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from contextlib import contextmanager
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ volumes, children): it is deactivated instead, so history keeps its meaning.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from survey_app.admin import bp
@@ -25,6 +25,8 @@ from survey_app.models import (
     district_outlives_reform,
 )
 from survey_app.services.audit import record
+from survey_app.services.credentials import issue_unit_key, revoke_unit_key
+from survey_app.services.receipts import link_reconciliation, links_issued_since
 from survey_app.services.scoping import subtree_ids
 
 UNIT_FIELDS = ("code", "name_vi", "name_en", "kind", "level", "parent_id", "publish_results",
@@ -151,8 +153,38 @@ def unit_edit(unit_id: int):
     counters = db.session.scalars(sa.select(Counter).filter_by(unit_id=unit.id)
                                   .order_by(Counter.code)).all()
     return render_template("admin/unit_form.html", form=form, unit=unit, counters=counters,
-                           action_form=ActionForm(), deletable=not _references(unit)), (
+                           action_form=ActionForm(), deletable=not _references(unit),
+                           links=link_reconciliation(unit.id),
+                           links_30_days=links_issued_since(unit.id, 30)), (
         422 if request.method == "POST" else 200)
+
+
+@bp.post("/don-vi/<int:unit_id>/khoa-api")
+def unit_key(unit_id: int):
+    """Issue the unit's API key for the one-stop software, or rotate it (the old key stops
+    working at once). The key is shown once; only its hash is stored."""
+    unit = get_or_404(Unit, unit_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("admin.unit_edit", unit_id=unit.id))
+    rotated = unit.api_key_hash is not None
+    record("unit.api_key_rotate" if rotated else "unit.api_key_issue", "unit", unit.id,
+           code=unit.code, had_key=rotated)
+    key = issue_unit_key(unit)  # commits, with the audit entry
+    response = make_response(render_template("admin/unit_key.html", unit=unit, key=key,
+                                             rotated=rotated))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/don-vi/<int:unit_id>/khoa-api/thu-hoi")
+def unit_key_revoke(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    if ActionForm().validate_on_submit() and unit.api_key_hash:
+        record("unit.api_key_revoke", "unit", unit.id, code=unit.code, had_key=True)
+        revoke_unit_key(unit)  # commits, with the audit entry
+        flash(_("Đã thu hồi khóa API của %(name)s: phần mềm một cửa không tạo được đường dẫn "
+                "đánh giá cho đến khi có khóa mới.", name=unit.name_vi), "info")
+    return redirect(url_for("admin.unit_edit", unit_id=unit.id))
 
 
 @bp.post("/don-vi/<int:unit_id>/hoat-dong")

@@ -10,7 +10,11 @@ from survey_app.api import bp
 from survey_app.extensions import limiter
 from survey_app.services.credentials import unit_for_api_key
 from survey_app.services.qr import qr_png
-from survey_app.services.receipts import ReceiptLinkError, make_receipt_link
+from survey_app.services.receipts import (
+    ReceiptLinkError,
+    ReceiptQuotaExceeded,
+    make_receipt_link,
+)
 from survey_app.web.errors import render_error
 
 
@@ -23,6 +27,16 @@ def _api_key() -> str | None:
 
 def _limit_key() -> str:
     return "api:" + (getattr(g, "api_unit_code", None) or "anonymous")
+
+
+def _seconds_to_midnight() -> int:
+    from datetime import datetime, timedelta
+
+    from survey_app.reporting.indices import VIETNAM
+
+    now = datetime.now(VIETNAM)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(int((midnight - now).total_seconds()), 1)
 
 
 # Endpoints that authenticate a person (user token) or nobody (the OpenAPI document).
@@ -61,6 +75,10 @@ def receipt_link():
         body, _ = render_error(422, exc.message)
         body["field"] = exc.field
         return body, 422
+    except ReceiptQuotaExceeded as exc:
+        body, _ = render_error(429, f"this unit's key has issued its {exc.quota} receipt links "
+                                    "for today (RECEIPT_LINKS_PER_DAY); try again tomorrow")
+        return body, 429, {"Retry-After": str(_seconds_to_midnight())}
     return {
         "url": link.url,
         "expires_at": link.expires_at.isoformat(timespec="seconds"),

@@ -81,12 +81,16 @@ def receipt_link(unit_code: str, counter_code: str, dossier_code: str, field_cod
                  procedure_code: str | None, qr_path: Path | None, base_url: str | None) -> None:
     """Print the survey link of one dossier (valid SIPAS_RECEIPT_LINK_DAYS days)."""
     from survey_app.services.qr import NoBaseUrl, qr_png
-    from survey_app.services.receipts import ReceiptLinkError, make_receipt_link
+    from survey_app.services.receipts import (
+        ReceiptLinkError,
+        ReceiptQuotaExceeded,
+        make_receipt_link,
+    )
 
     try:
         link = make_receipt_link(_unit(unit_code), counter_code, dossier_code, field_code,
                                  procedure_code, base_url)
-    except (ReceiptLinkError, NoBaseUrl) as exc:
+    except (ReceiptLinkError, ReceiptQuotaExceeded, NoBaseUrl) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(link.url)
     if qr_path:
@@ -108,6 +112,7 @@ def api_key_issue(unit_code: str) -> None:
     unit = _unit(unit_code)
     if unit.api_key_hash:
         raise click.ClickException(f"{unit_code} already has a key; use 'api-key rotate'")
+    _audit_key("unit.api_key_issue", unit)
     click.echo(issue_unit_key(unit))
     click.echo("Store this key now: it is not shown again.", err=True)
 
@@ -118,7 +123,9 @@ def api_key_rotate(unit_code: str) -> None:
     """Replace the key; the old one stops working at once."""
     from survey_app.services.credentials import issue_unit_key
 
-    click.echo(issue_unit_key(_unit(unit_code)))
+    unit = _unit(unit_code)
+    _audit_key("unit.api_key_rotate", unit)
+    click.echo(issue_unit_key(unit))
     click.echo("The previous key no longer works. Store this one now.", err=True)
 
 
@@ -127,5 +134,22 @@ def api_key_rotate(unit_code: str) -> None:
 def api_key_revoke(unit_code: str) -> None:
     from survey_app.services.credentials import revoke_unit_key
 
-    revoke_unit_key(_unit(unit_code))
+    unit = _unit(unit_code)
+    _audit_key("unit.api_key_revoke", unit)
+    revoke_unit_key(unit)
     click.echo(f"{unit_code}: API key revoked")
+
+
+def _audit_key(action: str, unit: Unit) -> None:
+    """The same audit entry as the admin page's (committed with the key change by
+    credentials.issue_unit_key / revoke_unit_key), marked as done from the shell."""
+    import getpass
+
+    from survey_app.services.audit import record
+
+    try:
+        os_user = getpass.getuser()
+    except (KeyError, OSError):  # a container user with no name
+        os_user = None
+    record(action, "unit", unit.id, user=None, code=unit.code, had_key=bool(unit.api_key_hash),
+           via="cli", os_user=os_user)

@@ -5,10 +5,15 @@ question by item code. What it never holds: the dossier hash, the client hash, t
 submission key, the database id (sequential ids would let a reader order responses
 within a day and link them to the comments), the comment text, or the demographic
 questions (with unit and day they could point at a person in a small commune).
+Sensitive items (survey_app.services.disclosure) are left out unless the caller says the
+reader is Nội vụ; units never get this export at all (docs/privacy.md).
 
-Pages are keyset-paginated on the response id: each page is two short queries (the
-responses, then their answers), so no cursor or transaction stays open while the client
-downloads, and the same code runs on SQLite and PostgreSQL.
+Rows come out in a random order, drawn afresh for every download: in submission order a
+row's position dated it within its day and linked it to the comments. The ids of the
+scope are read first (8 bytes each, a few MB for a national year) and shuffled; each page
+is then two short queries for a slice of them (the responses, then their answers), so no
+cursor or transaction stays open while the client downloads, and the same code runs on
+SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import Answer, Field, InstrumentVersion, Response, Unit
 from survey_app.reporting.indices import VIETNAM, ReportScope, response_filters
+from survey_app.services.disclosure import is_sensitive
 
 PAGE_SIZE = 2000
 HIDDEN_SECTIONS = frozenset({"demographics"})
@@ -38,7 +45,12 @@ class Layout:
     instrument: dict[int, str]  # version id → "sipas-2022@v1"
 
 
-def layout(scope: ReportScope) -> Layout:
+def _shown(code: str, section: str | None, sensitive: bool) -> bool:
+    return section not in HIDDEN_SECTIONS and (sensitive or not is_sensitive(code))
+
+
+def layout(scope: ReportScope, *, sensitive: bool = False) -> Layout:
+    """Columns for the scope's instrument versions; `sensitive` items only when asked."""
     used = db.session.scalars(sa.select(Response.instrument_version_id).distinct()
                               .where(*response_filters(scope))).all()
     versions = db.session.scalars(sa.select(InstrumentVersion)
@@ -47,14 +59,14 @@ def layout(scope: ReportScope) -> Layout:
     owners: dict[str, set[str]] = {}
     for iv in versions:
         for q in iv.instrument.questions:
-            if q.section not in HIDDEN_SECTIONS:
+            if _shown(q.code, q.section, sensitive):
                 owners.setdefault(q.code, set()).add(iv.code)
     columns: list[str] = []
     index: dict[str, int] = {}
     position: dict[tuple[int, str], int] = {}
     for iv in versions:
         for q in iv.instrument.questions:
-            if q.section in HIDDEN_SECTIONS:
+            if not _shown(q.code, q.section, sensitive):
                 continue
             # An item code used by two questionnaires gets the questionnaire's name.
             name = q.code if len(owners[q.code]) == 1 else f"{iv.code}:{q.code}"
@@ -70,23 +82,25 @@ def header(lay: Layout) -> list[str]:
 
 
 def rows(scope: ReportScope, lay: Layout, page_size: int | None = None) -> Iterator[list]:
-    """Yield one list per valid response of `scope`, oldest first."""
+    """Yield one list per valid response of `scope`, in a random order."""
     page_size = page_size or PAGE_SIZE
     units = {i: (c, n) for i, c, n in db.session.execute(
         sa.select(Unit.id, Unit.code, Unit.name_vi))}
     fields = {i: (c, n) for i, c, n in db.session.execute(
         sa.select(Field.id, Field.code, Field.name_vi))}
     width = len(FIXED_COLUMNS) + len(lay.columns)
-    last_id, number = 0, 0
-    while True:
-        page = db.session.execute(
+    everyone = np.fromiter(db.session.scalars(sa.select(Response.id)
+                                              .where(*response_filters(scope))), dtype=np.int64)
+    np.random.default_rng().shuffle(everyone)  # seeded from the OS: a new order each time
+    db.session.rollback()
+    number = 0
+    for start in range(0, len(everyone), page_size):
+        ids = everyone[start:start + page_size].tolist()
+        found = {r.id: r for r in db.session.execute(
             sa.select(Response.id, Response.unit_id, Response.field_id, Response.submitted_at,
                       Response.channel, Response.instrument_version_id)
-            .where(*response_filters(scope), Response.id > last_id)
-            .order_by(Response.id).limit(page_size)).all()
-        if not page:
-            return
-        ids = [r.id for r in page]
+            .where(*response_filters(scope), Response.id.in_(ids)))}
+        page = [found[i] for i in ids if i in found]  # invalidated meanwhile: left out
         answers: dict[int, list[tuple[str, int | None]]] = {}
         for rid, code, value in db.session.execute(
                 sa.select(Answer.response_id, Answer.item_code, Answer.value)
@@ -105,4 +119,3 @@ def rows(scope: ReportScope, lay: Layout, page_size: int | None = None) -> Itera
                 if col is not None:
                     out[col] = NOT_APPLICABLE if value is None else value
             yield out
-        last_id = ids[-1]

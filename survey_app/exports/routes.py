@@ -1,7 +1,9 @@
 """Export routes: the dashboard's query (ky, don_vi, linh_vuc, pp) → a file, scoped and audited.
 
     /xuat/chi-so.csv|.xlsx   index tables (headline, units, fields, elements, trend)
-    /xuat/phieu.csv|.xlsx    anonymised responses, one row each
+    /xuat/phieu.csv|.xlsx    anonymised responses, one row each, shuffled (admin and
+                             analyst only: a unit reviewer could single out the citizens
+                             who came to the counter; units get the index tables)
     /xuat/gop-y.csv          approved comments (admin and analyst only: free text may name
                              people, so it is not handed to every unit reviewer)
     /xuat/tra-loi.csv        answers in long format, the input of `python -m analysis`
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Response, abort, stream_with_context
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden
 
 from survey_app.exports import answers as long_answers
 from survey_app.exports import bp
@@ -30,7 +34,17 @@ from survey_app.reporting.dashboard import dashboard_for, report_scope
 from survey_app.reporting.indices import VIETNAM, response_filters
 from survey_app.reporting.query import parse_query, query_args
 from survey_app.services.audit import record
+from survey_app.services.disclosure import may_see_rows
 from survey_app.web.roles import STAFF, role_required
+
+
+class RowsRefused(Forbidden):
+    show_detail = True
+    description = _l("Phiếu từng người dân chỉ dành cho Sở Nội vụ: với ngày và lĩnh vực, "
+                     "một phiếu có thể chỉ ra người đã trả lời. Đơn vị hãy tải bảng chỉ số "
+                     "(Bảng chỉ số CSV/XLSX trên bảng điều khiển, /xuat/chi-so.csv), "
+                     "gồm chỉ số chung, theo lĩnh vực và theo yếu tố.")
+
 
 CSV_TYPE = "text/csv"  # Flask adds "; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,9 +93,11 @@ def indices(ext: str):
 def responses(ext: str):
     if ext not in ("csv", "xlsx"):
         abort(404)
+    if not may_see_rows(current_user):
+        raise RowsRefused()
     query = parse_query(current_user)
     scope = report_scope(query, current_user)
-    lay = resp.layout(scope)
+    lay = resp.layout(scope, sensitive=True)  # Nội vụ only, as checked above
     _audit("export.responses", query, ext)
     name = _filename("phieu", query, ext)
     if ext == "csv":

@@ -13,7 +13,13 @@ from survey_app.models.organisation import (
     district_outlives_reform,
     is_district,
 )
-from survey_app.models.planning import TARGET_METRICS, TARGET_SCOPES, DossierVolume, Target
+from survey_app.models.planning import (
+    TARGET_METRICS,
+    TARGET_SCOPES,
+    DossierVolume,
+    ReceiptLinkCount,
+    Target,
+)
 from survey_app.models.survey import (
     CHANNELS,
     COMMENT_STATUSES,
@@ -28,6 +34,6 @@ __all__ = [
     "CHANNELS", "COMMENT_STATUSES", "LINEAGE_CHANGES", "RESPONSE_STATUSES", "ROLES",
     "TARGET_METRICS", "TARGET_SCOPES", "TWO_TIER_SINCE", "UNIT_KINDS", "UNIT_LEVELS", "Answer",
     "AuditLog", "Base", "Comment", "Counter", "DossierVolume", "Field", "InstrumentVersion",
-    "LineageCounter", "Response", "Target", "Unit", "UnitLineage", "User", "db",
+    "LineageCounter", "ReceiptLinkCount", "Response", "Target", "Unit", "UnitLineage", "User", "db",
     "district_outlives_reform", "is_district", "utcnow",
 ]

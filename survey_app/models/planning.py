@@ -73,4 +73,18 @@ class DossierVolume(db.Model):
     field = relationship("Field")
 
 
-__all__ = ["TARGET_METRICS", "TARGET_SCOPES", "DossierVolume", "Target"]
+class ReceiptLinkCount(db.Model):
+    """Receipt links a unit's API key issued on one day (Vietnam time): a count, never the
+    dossier codes. Set against the dossier volumes on the admin unit page, and the
+    quota of links per unit and day (RECEIPT_LINKS_PER_DAY) is counted here."""
+
+    __tablename__ = "receipt_link_counts"
+    __table_args__ = (CheckConstraint("issued >= 0", name="issued_non_negative"),)
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"),
+                                         primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+
+
+__all__ = ["TARGET_METRICS", "TARGET_SCOPES", "DossierVolume", "ReceiptLinkCount", "Target"]

@@ -83,6 +83,9 @@ class Response(db.Model):
         CheckConstraint("status = 'valid' OR status_reason IS NOT NULL", name="status_reason"),
         CheckConstraint(_in("locale", ("vi", "en")), name="locale"),
         db.Index("ix_responses_unit_id_submitted_at", "unit_id", "submitted_at"),
+        # One response per dossier OF A UNIT (migration 0005): a unit's API key must not
+        # be able to "use up" another unit's dossier by minting a link for its code.
+        db.UniqueConstraint("unit_id", "dossier_hash"),
         # Reporting reads only valid responses, and only these columns (migration 0003):
         # index-only scans of a period's responses, whole country or a unit subtree.
         db.Index("ix_responses_valid_submitted_at", "submitted_at",
@@ -108,8 +111,8 @@ class Response(db.Model):
     channel: Mapped[str] = mapped_column(String(16))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     locale: Mapped[str] = mapped_column(String(5), default="vi")
-    # Keyed hash (HMAC-SHA256) of the dossier code: one response per dossier.
-    dossier_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Keyed hash (HMAC-SHA256) of the dossier code: one response per dossier and unit.
+    dossier_hash: Mapped[str | None] = mapped_column(String(64))
     # Hash of the server-issued one-time form token: a retried POST cannot store twice.
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     # Salted, daily-rotating hash of the client address, for abuse review only.

@@ -1,8 +1,14 @@
 """GET /bao-cao: the periodic report for the dashboard's query (same scope rules, audited).
 
-Small scopes are built in the request; large ones (more than REPORT_SYNC_MAX_RESPONSES valid
-responses) in the background (survey_app.periodic_report.jobs): the page refreshes itself every
-few seconds (meta refresh, no script) until the file is ready, then redirects to it.
+A built report is kept as a file keyed by the scope, the query and the version of the data
+(survey_app.periodic_report.jobs): asking again serves the file without rebuilding until a
+response, a target or a unit changes. Building is what costs (seconds of CPU), so each
+user may start only REPORT_BUILD_LIMIT builds (a cached report is free); beyond, a 429
+page in the user's language. Small scopes are built in the request; large ones (more than
+REPORT_SYNC_MAX_RESPONSES valid responses) in the background: the page refreshes itself
+every few seconds (meta refresh, no script) until the file is ready, then redirects to it.
+A failed build is shown as such, with a "Thử lại" button; it is built again only when the
+user presses it (POST /bao-cao/thu-lai), never by the refreshing page.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import Response, current_app, redirect, render_template, send_file, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import TooManyRequests
 
 from survey_app.extensions import db
 from survey_app.models import Field, Unit, User
@@ -27,6 +35,20 @@ from survey_app.web.roles import STAFF, role_required
 
 if TYPE_CHECKING:  # the builder draws with matplotlib: imported when a report is made
     from survey_app.periodic_report.builder import ReportMeta
+from survey_app.services.quotas import spend
+
+
+class TooManyBuilds(TooManyRequests):
+    show_detail = True
+    description = _l("Bạn đã yêu cầu lập quá nhiều báo cáo mới trong thời gian ngắn. Các báo "
+                     "cáo đã lập vẫn tải được ngay; vui lòng đợi vài phút rồi lập báo cáo khác.")
+
+
+def _spend_build() -> None:
+    """Count one build against the user's budget (Flask-Limiter's store), or a 429."""
+    limit = current_app.config["REPORT_BUILD_LIMIT"]
+    if not spend(limit, "report-build", str(current_user.id)):
+        raise TooManyBuilds()
 
 
 def _meta(query) -> ReportMeta:
@@ -59,26 +81,57 @@ def _filename(query) -> str:
     return f"bao-cao-sipas_{query.period}.pdf"
 
 
+def _key(query) -> str:
+    scope = report_scope(query, current_user)
+    return jobs.report_key(current_user, query,
+                           version=jobs.data_version(scope, query.period))
+
+
+def _wait_page(state: str, query):
+    return render_template("periodic_report/wait.html", state=state, args=query_args(query),
+                           period_name=period_name(query.period),
+                           responses=_responses_in_scope(query))
+
+
 @bp.get("")
 @role_required(*STAFF)
 def report():
     query = parse_query(current_user)
-    key = jobs.report_key(current_user, query)
-    if jobs.state(key) == "ready":
+    key = _key(query)
+    state = jobs.state(key)
+    if state == "ready":  # built before from the same data: no rebuild
         return redirect(url_for("periodic_report.download", **query_args(query)))
+    if state != "missing":  # running, or failed: the user decides when to retry
+        return _wait_page(state, query)
+    _spend_build()
     scope_responses = _responses_in_scope(query)
     if scope_responses <= current_app.config["REPORT_SYNC_MAX_RESPONSES"]:
-        pdf = _builder(current_user, query)()
+        if not jobs.build_now(key, _builder(current_user, query)):
+            if jobs.state(key) == "missing":  # every build slot was taken: queue it
+                jobs.start(current_app._get_current_object(), key,
+                           _builder(current_user, query))
+            return _wait_page(jobs.state(key), query)  # failed, queued or being built
         record("export.report", "export", None, format="pdf", mode="sync", **query_args(query))
         db.session.commit()
-        response = Response(pdf, mimetype="application/pdf")
+        response = Response(jobs.pdf_path(key).read_bytes(), mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'attachment; filename="{_filename(query)}"'
         response.headers["Cache-Control"] = "no-store"
         return response
-    if jobs.state(key) in ("missing", "failed"):
-        jobs.start(current_app._get_current_object(), key, _builder(current_user, query))
-    return render_template("periodic_report/wait.html", state=jobs.state(key), args=query_args(query),
-                           period_name=period_name(query.period), responses=scope_responses)
+    jobs.start(current_app._get_current_object(), key, _builder(current_user, query))
+    return _wait_page(jobs.state(key), query)
+
+
+@bp.post("/thu-lai")
+@role_required(*STAFF)
+def retry():
+    """Build a failed report again, because the user pressed "Thử lại" (CSRF-checked by
+    CSRFProtect like every POST)."""
+    query = parse_query(current_user)
+    key = _key(query)
+    if jobs.state(key) == "failed":
+        _spend_build()
+        jobs.clear_failure(key)
+    return redirect(url_for("periodic_report.report", **query_args(query)), code=303)
 
 
 def _responses_in_scope(query) -> int:
@@ -90,10 +143,10 @@ def _responses_in_scope(query) -> int:
 @role_required(*STAFF)
 def download():
     query = parse_query(current_user)
-    key = jobs.report_key(current_user, query)  # from the session's scope, never from the URL
+    key = _key(query)  # from the session's scope, never from the URL
     if jobs.state(key) != "ready":
         return redirect(url_for("periodic_report.report", **query_args(query)))
-    record("export.report", "export", None, format="pdf", mode="background", **query_args(query))
+    record("export.report", "export", None, format="pdf", mode="file", **query_args(query))
     db.session.commit()
     response = send_file(jobs.pdf_path(key), mimetype="application/pdf", as_attachment=True,
                          download_name=_filename(query), max_age=0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
@@ -12,6 +12,7 @@ from survey_app.public import bp
 from survey_app.public.forms import SurveyMetaForm
 from survey_app.services import submission as svc
 from survey_app.services.privacy import client_hash, client_key
+from survey_app.services.quotas import first_time, spend
 from survey_app.services.survey_tokens import issue_form_token
 from survey_app.web.locale import current_locale
 
@@ -92,10 +93,6 @@ def _counter_limit() -> str:
     return current_app.config["SURVEY_RATE_LIMIT_COUNTER"]
 
 
-def _counter_key() -> str:
-    return "counter:" + str((request.view_args or {}).get("slug", ""))
-
-
 def _raw_body_is_utf8() -> bool:
     """Werkzeug quietly keeps undecodable bytes as '%FF' text: refuse them before parsing."""
     from urllib.parse import unquote_to_bytes
@@ -109,10 +106,20 @@ def _raw_body_is_utf8() -> bool:
     return True
 
 
+def _spend_counter_budget(slug: str, form_token) -> None:
+    """Count a submission against its counter's limit once its tokens verified, and each
+    form token once: junk (bad CSRF or form token, replays) is paid for only by the
+    client's own budget, so nobody can close a counter to citizens (issue 11). A citizen
+    correcting a refused form sends the same token again and is not counted twice."""
+    hours = float(current_app.config.get("FORM_TOKEN_HOURS", 12))
+    if first_time(f"form:{form_token.nonce}", int(hours * 3600) + 60) and not spend(
+            _counter_limit(), "counter", slug):
+        abort(429)
+
+
 @bp.post("/s/<slug>")
 @csrf.exempt  # checked below, after the raw body was checked (see _raw_body_is_utf8)
-@limiter.limit(_client_limit, key_func=client_key)
-@limiter.limit(_counter_limit, key_func=_counter_key)
+@limiter.limit(_client_limit, key_func=client_key)  # every POST, junk included
 def submit_survey(slug: str):
     utf8 = _raw_body_is_utf8()
     csrf.protect()  # raises CSRFError → a 400 page
@@ -123,6 +130,10 @@ def submit_survey(slug: str):
     if not utf8:
         return _problem(svc.MalformedInput(), counter)
     form = request.form
+    try:
+        _spend_counter_budget(slug, svc.verified_form_token(counter, form.get("form_token", "")))
+    except svc.SubmissionError as exc:
+        return _problem(exc, counter)
     answers = {key[2:]: value for key, value in form.items() if key.startswith("q_")}
     req = svc.SubmissionRequest(
         counter=counter, form_token=form.get("form_token", ""), answers=answers,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from flask import current_app
 
 from analysis.change import design_difference
 from analysis.periods import period_bounds, previous_period, recent_periods
@@ -73,6 +74,8 @@ class Dashboard:
     # A unit's reviewer sees its own units only: a rank among them is not the rank among
     # all units, and the full ranking would show other units' intervals. So no rank.
     rank_withheld: bool = False
+    # Why a unit user's comparison card has no figure (too few other units/respondents).
+    locality_withheld: dict | None = None
 
     @property
     def thresholds(self) -> Thresholds:
@@ -145,11 +148,8 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
         # One unit's headline is judged on the target its row in the units table uses.
         headline_target = book.for_unit_kind(units[scope.unit_ids[0]].kind)
     headline = _headline(whole, headline_target)
-    locality = None
-    if visible_unit_ids(user) is not None:  # a unit user also sees the locality's headline
-        whole_locality = report_scope(replace(query, unit_id=None), ANYONE)
-        locality = _headline(compute_indices_sql(whole_locality, method=query.method),
-                             locality_target)
+    locality, locality_withheld = _locality(
+        user, report_scope(replace(query, unit_id=None), ANYONE), query.method, locality_target)
 
     prev = previous_period(query.period)
     known = {query.period: whole}
@@ -170,6 +170,7 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
     priority, priority_note = _priority(scope, headline)
     return Dashboard(
         query=query, scope=scope, previous_period=prev, headline=headline, locality=locality,
+        locality_withheld=locality_withheld,
         elements=elements, units=unit_table, fields=field_table, heatmap=heat, trend=trend,
         volumes=_volumes(scope), comments=_comments(scope, units, fields),
         element_names=_element_names(), priority=priority, priority_note=priority_note,
@@ -193,6 +194,28 @@ def dashboard_for(user, query: DashboardQuery) -> Dashboard:
     data = build_dashboard(user, query)
     _CACHE[key] = (time.monotonic(), data)
     return data
+
+
+def _locality(user, scope: ReportScope, method: str, target) -> tuple[dict | None, dict | None]:
+    """The locality's headline for a unit user's comparison card, or why it is withheld.
+
+    Outside the user's own units, the comparison is made of other units' answers: with a
+    single other unit in the field it *is* that unit's index. So it is shown only when at
+    least COMPARISON_MIN_UNITS other units and COMPARISON_MIN_RESPONDENTS of their
+    respondents contribute (docs/privacy.md)."""
+    own = visible_unit_ids(user)
+    if own is None:  # Nội vụ sees every unit anyway: no comparison card
+        return None, None
+    per_unit = db.session.execute(sa.select(Response.unit_id, sa.func.count(Response.id))
+                                  .where(*response_filters(scope))
+                                  .group_by(Response.unit_id)).all()
+    others = [n for unit_id, n in per_unit if unit_id not in own]
+    need_units = int(current_app.config["COMPARISON_MIN_UNITS"])
+    need_respondents = int(current_app.config["COMPARISON_MIN_RESPONDENTS"])
+    if len(others) < need_units or sum(others) < need_respondents:
+        return None, {"units": len(others), "respondents": sum(others),
+                      "min_units": need_units, "min_respondents": need_respondents}
+    return _headline(compute_indices_sql(scope, method=method), target), None
 
 
 def _unit_table(by_unit, prev_by_unit, units, book, overall_target,

@@ -1,5 +1,13 @@
 """Receipt links for one dossier, asked for by the one-stop software with its unit API key
-(survey_app.services.credentials)."""
+(survey_app.services.credentials).
+
+A key can mint a link for any dossier code, real or not. Two brakes (issue 11):
+- a quota of links per unit and day (RECEIPT_LINKS_PER_DAY), counted in
+  `receipt_link_counts` in the same transaction, so it holds across workers;
+- that count, per unit and day and without dossier codes, is set against the dossier
+  volumes the unit reported (`link_reconciliation`, on the admin unit page), so links
+  far beyond the dossiers received stand out.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 
 from survey_app.extensions import db
-from survey_app.models import Counter, Unit
+from survey_app.models import Counter, DossierVolume, ReceiptLinkCount, Unit
 from survey_app.services.qr import receipt_url
 from survey_app.services.submission import active_field
 from survey_app.services.survey_tokens import issue_receipt_token, receipt_link_seconds
@@ -26,6 +36,14 @@ class ReceiptLinkError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class ReceiptQuotaExceeded(Exception):
+    """The unit's key has issued its links for today; nothing was counted."""
+
+    def __init__(self, quota: int):
+        super().__init__(f"quota of {quota} receipt links per day reached")
+        self.quota = quota
 
 
 @dataclass(frozen=True)
@@ -87,4 +105,58 @@ def make_receipt_link(unit: Unit, counter_code: object, dossier_code: object,
     token = issue_receipt_token(counter.id, code, field, procedure,
                                 decider.id if decider else None)
     expires = datetime.now().astimezone() + timedelta(seconds=receipt_link_seconds())
-    return ReceiptLink(receipt_url(counter, token, base_url), token, expires, counter, decider)
+    url = receipt_url(counter, token, base_url)
+    _count_link(unit)  # last: only a link actually handed out is counted
+    return ReceiptLink(url, token, expires, counter, decider)
+
+
+def _today() -> date:
+    from survey_app.reporting.indices import VIETNAM
+
+    return datetime.now(VIETNAM).date()
+
+
+def _count_link(unit: Unit) -> None:
+    """Add one to the unit's count for today and commit, or raise ReceiptQuotaExceeded
+    (rolled back). The upsert locks the day's row, so concurrent requests cannot both
+    take the last link of the quota."""
+    quota = int(current_app.config["RECEIPT_LINKS_PER_DAY"])
+    day = _today()
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    table = ReceiptLinkCount.__table__
+    db.session.execute(insert(table).values(unit_id=unit.id, day=day, issued=1)
+                       .on_conflict_do_update(index_elements=["unit_id", "day"],
+                                              set_={"issued": table.c.issued + 1}))
+    issued = db.session.scalar(sa.select(table.c.issued).where(
+        table.c.unit_id == unit.id, table.c.day == day))
+    if issued > quota:
+        db.session.rollback()
+        raise ReceiptQuotaExceeded(quota)
+    db.session.commit()
+
+
+def link_reconciliation(unit_id: int, limit: int = 8) -> list[dict]:
+    """Links issued against dossiers received, per period of the unit's imported volumes
+    (newest first): {period, start, end, received, links, exceeds}."""
+    periods = db.session.execute(
+        sa.select(DossierVolume.period, DossierVolume.period_start, DossierVolume.period_end,
+                  sa.func.sum(DossierVolume.received))
+        .where(DossierVolume.unit_id == unit_id)
+        .group_by(DossierVolume.period, DossierVolume.period_start, DossierVolume.period_end)
+        .order_by(DossierVolume.period_start.desc()).limit(limit)).all()
+    rows = []
+    for period, start, end, received in periods:
+        links = int(db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(ReceiptLinkCount.issued), 0))
+            .where(ReceiptLinkCount.unit_id == unit_id, ReceiptLinkCount.day >= start,
+                   ReceiptLinkCount.day <= end)) or 0)
+        rows.append({"period": period, "start": start, "end": end, "received": int(received),
+                     "links": links, "exceeds": links > int(received)})
+    return rows
+
+
+def links_issued_since(unit_id: int, days: int) -> int:
+    since = _today() - timedelta(days=days - 1)
+    return int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(ReceiptLinkCount.issued), 0))
+        .where(ReceiptLinkCount.unit_id == unit_id, ReceiptLinkCount.day >= since)) or 0)

@@ -175,14 +175,29 @@ def read_claim(counter: Counter, token: str | None) -> DossierClaim | None:
         raise LinkExpired() from None
     except TokenInvalid:
         raise LinkInvalid() from None
-    if dossier_rated(claim.dossier_hash):
+    if dossier_rated(counter.unit_id, claim.dossier_hash):
         raise DossierAlreadyRated()
     return claim
 
 
-def dossier_rated(dossier_hash: str) -> bool:
+def verified_form_token(counter: Counter, token: str):
+    """The form token of this counter, verified (signature, counter, age), or FormInvalid /
+    FormExpired. The web view checks it before counting a POST against the counter's
+    limit, so junk cannot use up that limit (issue 11)."""
+    try:
+        return read_form_token(token, counter.id)
+    except TokenExpired:
+        raise FormExpired() from None
+    except TokenInvalid:
+        raise FormInvalid() from None
+
+
+def dossier_rated(unit_id: int, dossier_hash: str) -> bool:
+    """Whether the unit already has a response for this dossier. Per unit: a dossier code
+    is the unit's own numbering, and another unit's key must not be able to use it up."""
     return db.session.scalar(
-        db.select(Response.id).filter_by(dossier_hash=dossier_hash).limit(1)) is not None
+        db.select(Response.id).filter_by(unit_id=unit_id, dossier_hash=dossier_hash)
+        .limit(1)) is not None
 
 
 def active_field(code: str | None) -> Field | None:
@@ -219,12 +234,7 @@ def submit(req: SubmissionRequest) -> SubmissionResult:
         raise CounterUnavailable()
     _check_text(req.form_token, req.dossier_token, req.field_code, req.comment, req.honeypot,
                 *(str(k) for k in req.answers), *(str(v) for v in req.answers.values()))
-    try:
-        form = read_form_token(req.form_token, counter.id)
-    except TokenExpired:
-        raise FormExpired() from None
-    except TokenInvalid:
-        raise FormInvalid() from None
+    form = verified_form_token(counter, req.form_token)
     claim = read_claim(counter, req.dossier_token)
 
     instrument: Instrument = counter.instrument_version.instrument
@@ -286,7 +296,7 @@ def submit(req: SubmissionRequest) -> SubmissionResult:
         db.session.rollback()
         if _exists(Response.submission_key == form.submission_key):
             raise AlreadyReceived() from None
-        if claim and dossier_rated(claim.dossier_hash):
+        if claim and dossier_rated(counter.unit_id, claim.dossier_hash):
             raise DossierAlreadyRated() from None
         raise
     return result

@@ -22,7 +22,8 @@ DOWNLOADS = ["/admin/counters/{counter}/qr.png", "/admin/counters/{counter}/qr.s
              "/admin/counters/{counter}/poster.pdf", "/admin/units/X-TL/posters.zip"]
 POSTS = [
     "/admin/don-vi/them", "/admin/don-vi/{commune}", "/admin/don-vi/{commune}/hoat-dong",
-    "/admin/don-vi/{commune}/xoa", "/admin/linh-vuc/them", "/admin/linh-vuc/1",
+    "/admin/don-vi/{commune}/xoa", "/admin/don-vi/{commune}/khoa-api",
+    "/admin/don-vi/{commune}/khoa-api/thu-hoi", "/admin/linh-vuc/them", "/admin/linh-vuc/1",
     "/admin/quay/them?unit={commune}", "/admin/quay/{counter}",
     "/admin/quay/{counter}/doi-duong-dan", "/admin/phieu-khao-sat",
     "/admin/phieu-khao-sat/1/trang-thai", "/admin/chi-tieu/them", "/admin/chi-tieu/1",

