@@ -18,7 +18,8 @@
 | SIPAS_REPORT_SYNC_MAX_RESPONSES | a report on more valid responses is built in the background | 20000 |
 | SIPAS_REPORTING_WORK_MEM    | PostgreSQL work_mem of report queries                | 128MB |
 | SIPAS_REPORTING_RANDOM_PAGE_COST | PostgreSQL random_page_cost of report queries   | 1.1 |
-| SIPAS_COMPARISON_MIN_UNITS, SIPAS_COMPARISON_MIN_RESPONDENTS | a unit's comparison card needs this many other units / respondents | 3 / 30 |
+| SIPAS_COMPARISON_MIN_UNITS  | a unit's comparison card needs this many other units  | 3 |
+| SIPAS_COMPARISON_MIN_RESPONDENTS | ... and this many of their respondents           | 30 |
 | SIPAS_RECEIPT_LINKS_PER_DAY | receipt links one unit's API key may issue per day     | 5000 |
 | SIPAS_REPORT_BUILD_LIMIT    | periodic-report builds one user may start (a cached report is free) | 4 per minute;30 per hour |
 | SIPAS_REPORT_BUILD_SLOTS    | report builds running at once per host               | 1 |

@@ -153,7 +153,7 @@ class PasswordMixin:
     account_names: tuple[str | None, ...] = ()
 
     def validate_password(self, field):
-        from survey_app.auth.passwords import password_problem
+        from survey_app.services.passwords import password_problem
 
         names = self.account_names or (
             getattr(getattr(self, "username", None), "data", None),

@@ -84,7 +84,7 @@ def create_user(username: str, role: str, unit_code: str | None, full_name: str 
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Repeat: "):
             raise click.ClickException("passwords differ")
-    from survey_app.auth.passwords import password_problem
+    from survey_app.services.passwords import password_problem
 
     with current_app.test_request_context("/"):  # the message in the default language
         problem = password_problem(password, (username, full_name))

@@ -19,7 +19,7 @@ PERIOD = "2026-Y"
 def _fresh_dashboards(monkeypatch):
     """The dashboard cache is per process and keyed by user id: another test's demo copy
     would answer for this one."""
-    monkeypatch.setattr("survey_app.staff.routes._CACHE", {})
+    monkeypatch.setattr("survey_app.reporting.dashboard._CACHE", {})
 
 
 def _ids(app, model, code):

@@ -28,7 +28,7 @@ def builds(demo_app, tmp_path, monkeypatch):
         calls.append(meta.period_name)
         return b"%PDF-1.4 stand-in"
     monkeypatch.setattr("survey_app.periodic_report.routes.build_dashboard", lambda _u, _q: None)
-    monkeypatch.setattr("survey_app.periodic_report.routes.build_pdf", fake_pdf)
+    monkeypatch.setattr("survey_app.periodic_report.builder.build_pdf", fake_pdf)
     return calls
 
 
@@ -112,7 +112,7 @@ def test_a_failed_background_build_is_shown_and_retried_only_on_request(demo_app
     def broken(_dashboard, _meta):
         attempts.append(1)
         raise RuntimeError("the figure library crashed")
-    monkeypatch.setattr("survey_app.periodic_report.routes.build_pdf", broken)
+    monkeypatch.setattr("survey_app.periodic_report.builder.build_pdf", broken)
     client = _client(demo_app, "xuanan")
     url = f"/bao-cao?ky={PERIOD}"
     page = _wait_for(client, url, "không thành công")

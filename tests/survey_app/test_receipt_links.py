@@ -131,8 +131,7 @@ def test_link_expiry_follows_the_configured_days(app, client, world):
 
 
 @pytest.fixture
-@pytest.mark.usefixtures("world")
-def agencies(app):
+def agencies(app, world):  # noqa: ARG001 - the world's unit must exist first
     """A department valid today (by code and by official code) and a district that ended."""
     from datetime import date
 

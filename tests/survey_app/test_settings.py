@@ -12,7 +12,8 @@ from survey_app import config, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECIAL = {"SIPAS_DATABASE_URL", "SIPAS_SECRET_KEY", "SIPAS_DOSSIER_KEY", "SIPAS_SECURE_COOKIES",
-           "SIPAS_ENV"}  # read with their own rules in from_environment
+           "SIPAS_ENV", "SIPAS_REMEMBER_DAYS", "SIPAS_ALLOW_SQLITE_IN_PRODUCTION"}
+# (read with their own rules in from_environment)
 SAMPLES = {int: ("7", 7), float: ("2.5", 2.5)}
 TEXTS = {"BABEL_DEFAULT_LOCALE": "en", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
          "API_RATE_LIMIT": "5 per minute"}
