@@ -9,7 +9,7 @@
   lifted for that one UPDATE and put back in the same transaction.
 
 The digest is written out here rather than imported, so this migration keeps meaning
-what it meant when the app's code moves on; tests/test_migrations.py checks that
+what it meant when the app's code moves on; tests/migrations/test_migrations.py checks that
 `flask audit verify` accepts the chain it builds.
 
 Revision ID: 0004

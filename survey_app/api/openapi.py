@@ -1,5 +1,5 @@
 """The OpenAPI 3 description of the API: the read-only indices and the receipt links of the
-one-stop software, kept true by tests/api/test_openapi.py (every documented parameter is
+one-stop software, kept true by tests/survey_app/api/test_openapi.py (every documented parameter is
 exercised and every real response validated against it)."""
 
 from __future__ import annotations

@@ -98,8 +98,8 @@ def without(counts: dict[str, int], *tables: str) -> dict[str, int]:
 @pytest.fixture
 def any_admin_client(any_app):
     """An admin logged in on SQLite or PostgreSQL, over the admin tests' small unit tree."""
-    from tests.admin.conftest import PASSWORD, build_world
     from tests.conftest import StaffAuth, csrf_from
+    from tests.survey_app.admin.conftest import PASSWORD, build_world
 
     build_world(any_app)
     client = any_app.test_client()

@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from tests.admin.conftest import hidden_value
 from tests.hostile.conftest import (
     FUZZ,
     nasty_text,
     post_file,
     table_counts,
 )
+from tests.survey_app.admin.conftest import hidden_value
 
 pytestmark = pytest.mark.slow  # hypothesis: many imports per test
 

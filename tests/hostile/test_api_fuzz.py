@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from survey_app.extensions import db
 from survey_app.models import User
 from survey_app.services.credentials import issue_user_token as issue_token
-from tests.admin.conftest import build_world
 from tests.conftest import add_user
 from tests.hostile.conftest import FUZZ, PAYLOADS, form_body, nasty_text, table_counts
+from tests.survey_app.admin.conftest import build_world
 from tests.survey_app.factories import make_world
 
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),

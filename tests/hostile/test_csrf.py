@@ -13,9 +13,9 @@ import re
 import pytest
 
 from survey_app.extensions import csrf
-from tests.admin.conftest import PASSWORD, build_world
 from tests.conftest import StaffAuth, add_user, csrf_from
 from tests.hostile.conftest import table_rows
+from tests.survey_app.admin.conftest import PASSWORD, build_world
 from tests.survey_app.factories import SHORT_ANSWERS, form_of, make_world
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

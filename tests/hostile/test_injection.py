@@ -28,9 +28,9 @@ from survey_app.extensions import db
 from survey_app.models import Comment, Counter, InstrumentVersion, Unit, User
 from survey_app.reporting.indices import VIETNAM
 from survey_app.services.credentials import issue_user_token as issue_token
-from tests.admin.conftest import PASSWORD, build_world, hidden_value
 from tests.conftest import StaffAuth, add_user, csrf_from
 from tests.hostile.conftest import post_file, table_rows
+from tests.survey_app.admin.conftest import PASSWORD, build_world, hidden_value
 from tests.survey_app.factories import SHORT_ANSWERS, SURVEY_TEST_CONFIG, form_of
 
 SQL = "' OR 1=1--"

@@ -11,9 +11,9 @@ import io
 
 import pytest
 
-from tests.admin.conftest import PASSWORD, build_world
 from tests.conftest import StaffAuth, csrf_from
 from tests.hostile.conftest import table_counts
+from tests.survey_app.admin.conftest import PASSWORD, build_world
 from tests.survey_app.factories import form_of, make_world
 
 

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from survey_app.extensions import db
 from survey_app.models import Counter
-from tests.admin.conftest import PASSWORD, build_world
 from tests.conftest import StaffAuth, add_user
 from tests.hostile.conftest import FUZZ, form_body, nasty_text, table_rows
+from tests.survey_app.admin.conftest import PASSWORD, build_world
 
 # Every query parameter a view reads (grep request.args), plus a stranger.
 PARAMS = ["ky", "don_vi", "linh_vuc", "pp", "sap_xep", "page", "unit", "nam", "status", "user",

@@ -31,7 +31,7 @@ def assert_page_headers(reply, where: str) -> None:
 
 def test_headers_on_every_kind_of_page(app):
     """Public, citizen, staff, admin, download, figure, JSON API and error responses."""
-    from tests.admin.conftest import PASSWORD, build_world
+    from tests.survey_app.admin.conftest import PASSWORD, build_world
     from tests.survey_app.factories import make_world
 
     build_world(app)

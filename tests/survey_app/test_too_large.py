@@ -13,8 +13,8 @@ import logging
 
 import pytest
 
-from tests.admin.conftest import PASSWORD, build_world
 from tests.conftest import StaffAuth, csrf_from
+from tests.survey_app.admin.conftest import PASSWORD, build_world
 from tests.survey_app.factories import make_world
 
 TOO_BIG = 9 * 1024 * 1024  # MAX_CONTENT_LENGTH is 8 MB

@@ -22,9 +22,9 @@ from openpyxl import Workbook
 
 from survey_app.extensions import db
 from survey_app.models import InstrumentVersion, Unit
-from tests.admin.conftest import submit
+from tests.survey_app.admin.conftest import submit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MEMORY_CAP = 600 * 1024 * 1024
 SHEET = "xl/worksheets/sheet1.xml"
 

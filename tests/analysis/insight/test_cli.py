@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from tests.analysis_insight.synth import make_answers, write_csv
+from tests.analysis.insight.synth import make_answers, write_csv
 
 
 @pytest.fixture(scope="module")

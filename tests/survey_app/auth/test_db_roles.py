@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from tests.auth.conftest import login, post_form
 from tests.conftest import add_user, create_schema_and_reference_data, make_app
+from tests.survey_app.auth.conftest import login, post_form
 
 pytestmark = pytest.mark.postgres
 

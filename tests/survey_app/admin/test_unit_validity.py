@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import AuditLog, Unit, UnitLineage
-from tests.admin.conftest import submit
 from tests.conftest import csrf_from
+from tests.survey_app.admin.conftest import submit
 
 NEW = {"code": "P-HCC", "name_vi": "Trung tâm PVHCC phường Mới", "name_en": "",
        "kind": "hcc_xa", "level": "xa", "parent_id": "", "admin_code": "",

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import AuditLog
-from tests.auth.conftest import PASSWORD
 from tests.conftest import csrf_from
+from tests.survey_app.auth.conftest import PASSWORD
 
 
 def _try(app, address: str, username: str, password: str, lang: str = ""):

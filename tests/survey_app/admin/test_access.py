@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.admin.conftest import audit_actions, build_world, login_as
 from tests.conftest import StaffAuth, csrf_from
+from tests.survey_app.admin.conftest import audit_actions, build_world, login_as
 
 GET_PAGES = [
     "/admin", "/admin/don-vi", "/admin/don-vi/them", "/admin/don-vi/{commune}",

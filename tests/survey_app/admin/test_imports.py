@@ -12,8 +12,8 @@ from openpyxl import Workbook
 
 from survey_app.extensions import db
 from survey_app.models import AuditLog, DossierVolume, Unit
-from tests.admin.conftest import audit_actions, build_world, hidden_value, submit
 from tests.conftest import StaffAuth, csrf_from
+from tests.survey_app.admin.conftest import audit_actions, build_world, hidden_value, submit
 
 HEADER = "code,name_vi,name_en,kind,level,parent_code\n"
 

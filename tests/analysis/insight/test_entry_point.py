@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ANSWERS = ROOT / "tests" / "analysis" / "reference" / "basic.csv"
 
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import AuditLog, Counter, InstrumentVersion, Unit, UnitLineage
-from tests.admin.conftest import audit_actions, submit
-from tests.admin.test_imports import confirm
+from tests.survey_app.admin.conftest import audit_actions, submit
+from tests.survey_app.admin.test_imports import confirm
 
 HEADER = "predecessor,successor,effective_date,change,counters,note\n"
 REFORM = date(2025, 7, 1)

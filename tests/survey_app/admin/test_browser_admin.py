@@ -7,9 +7,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.admin.conftest import PASSWORD, build_world
 from tests.browser.conftest import fresh, live_server, new_driver  # noqa: F401 - fixture
 from tests.browser.helpers import axe_violations, describe, full_page_screenshot
+from tests.survey_app.admin.conftest import PASSWORD, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium
 DESKTOP_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -26,7 +26,7 @@ from analysis.figures import (
 from analysis.figures.style import FONT_PATH, LOCALES
 from analysis.priority import priority_table
 from analysis.targets import apply_targets
-from tests.analysis_insight.synth import ELEMENT_NAMES, INSTRUMENT, UNITS
+from tests.analysis.insight.synth import ELEMENT_NAMES, INSTRUMENT, UNITS
 
 ITEM_NAMES = {i: f"{ELEMENT_NAMES[e]} – tiêu chí {k + 1}"
               for e, its in INSTRUMENT.items() for k, i in enumerate(its)}

@@ -22,8 +22,8 @@ from survey_app.models import (
     Unit,
     User,
 )
-from tests.admin.conftest import audit_actions, submit
 from tests.conftest import csrf_from
+from tests.survey_app.admin.conftest import audit_actions, submit
 
 
 def get(app, model, **by):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.auth.conftest import cookies, login
 from tests.conftest import make_app
+from tests.survey_app.auth.conftest import cookies, login
 
 DOWN = "postgresql+psycopg://postgres@127.0.0.1:9/test"  # nothing listens on port 9
 

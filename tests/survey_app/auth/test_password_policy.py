@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 
 from survey_app.extensions import db
 from survey_app.models import User
-from tests.auth.conftest import login, post_form, user_id
+from tests.survey_app.auth.conftest import login, post_form, user_id
 
 WEAK = ["password123", "1234567890", "qwertyuiop", "matkhau123", "anhyeuem123",
         "Admin@12345", "P@ssw0rd2026", "canbo-2026!", "phantich2026"]

@@ -8,9 +8,9 @@ import pytest
 
 from analysis.indices import compute_indices
 from analysis.priority import split_overall
-from tests.analysis_insight.synth import make_answers
+from tests.analysis.insight.synth import make_answers
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="session")

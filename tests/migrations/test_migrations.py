@@ -13,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 from survey_app.extensions import db
 from tests.conftest import make_app
 
-MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
+MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from tests.auth.conftest import cookies, login, post_form, replay, user_id
+from tests.survey_app.auth.conftest import cookies, login, post_form, replay, user_id
 
 
 def _logged_in_with_remember(app, username="phantich"):
