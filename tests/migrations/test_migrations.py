@@ -174,6 +174,7 @@ def test_0004_chains_existing_audit_rows_and_versions_existing_users(empty_datab
             with pytest.raises(sa.exc.DatabaseError, match="append-only"), \
                     db.engine.begin() as conn:
                 conn.execute(sa.text(statement))  # the triggers are back
+        db.engine.dispose()  # else the pool is collected in a later test: ResourceWarning
 
 
 def test_0005_scopes_dossier_uniqueness_to_the_unit_and_keeps_the_rows(empty_database_url):
