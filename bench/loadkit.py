@@ -269,6 +269,10 @@ class Phone:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _Keep3xx())
 
     def request(self, url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
+        status, page, _location = self._send(url, data)
+        return status, page
+
+    def _send(self, url: str, data: dict[str, str] | None = None) -> tuple[int, str, str | None]:
         import urllib.error
         import urllib.parse
         import urllib.request
@@ -278,12 +282,25 @@ class Phone:
             "X-Forwarded-For": self.ip, "User-Agent": "sipas-bench-phone"})
         try:
             with self.opener.open(req, timeout=30) as r:
-                return r.status, r.read().decode("utf-8", "replace")
+                return r.status, r.read().decode("utf-8", "replace"), None
         except urllib.error.HTTPError as err:
-            return err.code, err.read().decode("utf-8", "replace")
+            return (err.code, err.read().decode("utf-8", "replace"),
+                    err.headers.get("Location"))
+
+    def get(self, url: str) -> tuple[int, str]:
+        """GET `url` and follow its redirects, as a phone's browser does: a receipt link
+        (?d=) answers 303 to the clean /s/<slug>, the token kept in the session cookie."""
+        import urllib.parse
+
+        for _hop in range(5):
+            status, page, location = self._send(url)
+            if status not in (301, 302, 303, 307, 308) or not location:
+                return status, page
+            url = urllib.parse.urljoin(url, location)
+        return status, page
 
     def fill(self, url: str, rng: random.Random | None = None) -> dict[str, str]:
-        status, page = self.request(url)
+        status, page = self.get(url)
         body = fill_form(page, rng or random.Random(0)) if status == 200 else None
         if body is None:
             raise RuntimeError(f"GET {url} gave {status}, not a form")

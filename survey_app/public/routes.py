@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
@@ -69,18 +69,54 @@ def _render_form(counter: Counter, claim, meta: SurveyMetaForm, answers=None, er
     return page, status, {"Cache-Control": "no-store"}
 
 
+# Receipt tokens move from the URL into the session (a signed cookie) on the first GET,
+# so that access logs, browser history and proxies see only /s/<slug> (issue 11, item 16).
+_RECEIPTS = "receipt_links"
+_RECEIPTS_KEPT = 4  # a few counters at most: the cookie stays small
+
+
+def _session_receipt(slug: str) -> str | None:
+    kept = session.get(_RECEIPTS)
+    return kept.get(slug) if isinstance(kept, dict) else None
+
+
+def _keep_receipt(slug: str, token: str) -> None:
+    kept = session.get(_RECEIPTS)
+    kept = {k: v for k, v in kept.items() if k != slug} if isinstance(kept, dict) else {}
+    kept[slug] = token
+    session[_RECEIPTS] = dict(list(kept.items())[-_RECEIPTS_KEPT:])
+
+
+def _forget_receipt(slug: str) -> None:
+    kept = session.get(_RECEIPTS)
+    if isinstance(kept, dict) and slug in kept:
+        session[_RECEIPTS] = {k: v for k, v in kept.items() if k != slug}
+
+
 @bp.get("/s/<slug>")
 def survey(slug: str):
-    """The form of a counter (poster QR) or of one dossier (receipt QR, ?d=<token>)."""
+    """The form of a counter (poster QR) or of one dossier (receipt QR, ?d=<token>).
+
+    A receipt link's token is checked, kept in the session for this counter, and the
+    browser is sent to the clean URL, which shows the dossier's form from the session."""
     try:
         counter = svc.open_counter(slug)
     except svc.SubmissionError as exc:
         return _problem(exc)
-    token = request.args.get("d") or None
+    from_link = request.args.get("d") or None
+    token = from_link or _session_receipt(slug)
     try:
         claim = svc.read_claim(counter, token)
     except svc.SubmissionError as exc:
+        if not from_link:  # a kept token that expired or was answered meanwhile
+            _forget_receipt(slug)
         return _problem(exc, counter)
+    if from_link:
+        _keep_receipt(slug, from_link)
+        clean = url_for("public.survey", slug=slug, lang=request.args.get("lang") or None)
+        return redirect(clean, code=303), {"Cache-Control": "no-store"}
+    # The token also rides in the form's body (never a URL), so a form opened in a second
+    # tab stays bound to its dossier after the first one was sent and the session forgot it.
     meta = SurveyMetaForm(formdata=None, form_token=issue_form_token(counter.id), d=token or "")
     return _render_form(counter, claim, meta)
 
@@ -138,18 +174,25 @@ def submit_survey(slug: str):
     req = svc.SubmissionRequest(
         counter=counter, form_token=form.get("form_token", ""), answers=answers,
         field_code=form.get("field") or None, comment=form.get("comment"),
-        dossier_token=form.get("d") or None, honeypot=form.get("website"),
+        dossier_token=form.get("d") or _session_receipt(slug),
+        honeypot=form.get("website"),
         locale=current_locale(), client_hash=client_hash())
     try:
         svc.submit(req)
     except svc.InvalidAnswers as exc:
         claim = svc.read_claim(counter, req.dossier_token) if req.dossier_token else None
-        meta = SurveyMetaForm(formdata=None, form_token=req.form_token, d=req.dossier_token or "")
+        if req.dossier_token:  # the language switch of this page finds it in the session
+            _keep_receipt(slug, req.dossier_token)
+        meta = SurveyMetaForm(formdata=None, form_token=req.form_token,
+                              d=req.dossier_token or "")
         return _render_form(counter, claim, meta, answers=answers, errors=exc.errors,
                             values={"field": req.field_code, "comment": req.comment or ""},
                             status=exc.status)
     except svc.SubmissionError as exc:
+        if isinstance(exc, svc.DossierAlreadyRated | svc.AlreadyReceived):
+            _forget_receipt(slug)
         return _problem(exc, counter)
+    _forget_receipt(slug)
     return redirect(url_for("public.thanks", slug=slug), code=303)
 
 

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
-from werkzeug.exceptions import HTTPException
 
 from analysis.formatting import number, percent, points
 from analysis.status import status_label
@@ -33,22 +32,11 @@ def current_locale() -> str:
     return str(get_locale() or "vi")
 
 
-def _posted_dossier_token() -> str | None:
-    """The form's ?d= token, or None when the body cannot be read: the error page of a
-    body that is too large (413) or malformed draws this link too, and reading the form
-    again raised the same error inside the error handler (a bare 500)."""
-    try:
-        return request.form.get("d") or None
-    except HTTPException:
-        return None
-
-
 def lang_url(lang: str) -> str:
-    """This page in another language, keeping its query (a receipt link's ?d= must survive)."""
+    """This page in another language, keeping its query. A receipt link's token is never
+    put back into a URL: the survey keeps it in the session (issue 11, item 16)."""
     args = request.args.to_dict()
-    posted = _posted_dossier_token() if request.method == "POST" else None
-    if posted and "d" not in args:
-        args["d"] = posted
+    args.pop("d", None)
     args["lang"] = lang
     return "?" + urlencode(args)  # relative: same page, whatever its path
 

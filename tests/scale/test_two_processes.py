@@ -57,6 +57,9 @@ def running_servers(tmp_path_factory):
         env = {"SIPAS_DATABASE_URL": url, "SIPAS_RATELIMIT_STORAGE_URI": redis_url}
         logs = tmp_path_factory.mktemp("gunicorn")
         servers = [Server(env, workers=1, log=logs / f"gunicorn-{i}.log") for i in (1, 2)]
+        for i, server in enumerate(servers, 1):  # what an operator's access log keeps
+            server.access_log = logs / f"access-{i}.log"
+            server.args[-1:-1] = ["--access-logfile", str(server.access_log)]
         try:
             for server in servers:
                 server.start()
@@ -129,5 +132,28 @@ def test_one_dossier_one_response_across_processes(two_servers):
     assert stored(app, counter_id=world.short_id) == 1
     # Opening the link again, at either server, says the dossier was rated.
     for server in (a, b):
-        status, page = Phone("192.0.2.12").request(f"{server.base}/s/{world.short_slug}?d={token}")
+        status, page = Phone("192.0.2.12").get(f"{server.base}/s/{world.short_slug}?d={token}")
         assert status == 409 and "Hồ sơ này đã được đánh giá" in page
+
+
+def test_receipt_token_is_in_the_access_log_only_on_the_link_itself(two_servers):
+    """Issue 11, item 16: after the first GET the token lives in the session cookie, so
+    the form, the POST and the thank-you page are logged without it."""
+    app, world, (a, _b) = two_servers
+    with app.test_request_context():
+        from survey_app.services.survey_tokens import issue_receipt_token
+        token = issue_receipt_token(world.short_id, "HS-2026-LOG-1", field_code="dat-dai")
+    phone = Phone("192.0.2.20")
+    link = f"{a.base}/s/{world.short_slug}?d={token}"
+    start = a.access_log.read_text().count("\n") if a.access_log.exists() else 0
+    body = phone.fill(link, random.Random(4))
+    assert "d" in body  # the form's body (never a URL) still names the dossier
+    assert phone.request(f"{a.base}/s/{world.short_slug}", body)[0] == 303
+    assert phone.get(f"{a.base}/s/{world.short_slug}/cam-on")[0] == 200
+    assert stored(app, counter_id=world.short_id, channel="receipt_qr") == 1
+    lines = a.access_log.read_text().splitlines()[start:]
+    paths = [line for line in lines if f"/s/{world.short_slug}" in line]
+    print(*paths, sep="\n")  # shown with pytest -s
+    assert len(paths) == 4, lines  # GET ?d= (303), GET clean (200), POST (303), thanks
+    assert token in paths[0] and " 303 " in paths[0]
+    assert all(token not in line and "d=" not in line for line in paths[1:]), paths

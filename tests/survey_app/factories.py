@@ -29,8 +29,9 @@ def hidden(page: str, name: str) -> str:
 
 
 def form_of(client, url: str) -> dict[str, str]:
-    """GET the form and return its hidden fields, as a browser would send them."""
-    page = client.get(url)
+    """GET the form and return its hidden fields, as a browser would send them (a receipt
+    link answers with a redirect to the clean URL, which a browser follows)."""
+    page = client.get(url, follow_redirects=True)
     assert page.status_code == 200, page.text[:500]
     data = {"csrf_token": hidden(page.text, "csrf_token"),
             "form_token": hidden(page.text, "form_token"), "website": ""}

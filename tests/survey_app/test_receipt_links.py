@@ -47,7 +47,7 @@ def test_api_gives_url_and_qr_that_scans_to_the_dossier_form(client, world, app,
     decoded = zxingcpp.read_barcodes(qr)[0].text
     assert decoded == body["url"]
     path = decoded.removeprefix("http://localhost")
-    form = client.get(path)
+    form = client.get(path, follow_redirects=True)
     assert form.status_code == 200 and "đánh giá hồ sơ của Ông/Bà" in form.text
     assert 'name="field"' not in form.text  # the link carries the field
     _, sent = fill_short(client, world.short_slug, path.removeprefix(f"/s/{world.short_slug}"),
@@ -57,7 +57,7 @@ def test_api_gives_url_and_qr_that_scans_to_the_dossier_form(client, world, app,
         stored = db.session.scalar(db.select(Response))
         assert (stored.channel, stored.procedure_code, stored.field.code) == (
             "receipt_qr", "1.001234", "tu-phap-ho-tich")
-    again = client.get(path)
+    again = client.get(path, follow_redirects=True)
     assert again.status_code == 409 and "Hồ sơ này đã được đánh giá" in again.text
     assert count_responses(app) == 1
 
@@ -114,7 +114,8 @@ def test_cli_receipt_link_and_qr_file(app, client, tmp_path):
     assert result.exit_code == 0, result.output
     url = result.stdout.strip().splitlines()[0]
     assert zxingcpp.read_barcodes(Image.open(tmp_path / "r.png"))[0].text == url
-    assert client.get(url.removeprefix("http://localhost")).status_code == 200
+    assert client.get(url.removeprefix("http://localhost"),
+                      follow_redirects=True).status_code == 200
 
 
 def test_link_expiry_follows_the_configured_days(app, client, world):
@@ -125,7 +126,7 @@ def test_link_expiry_follows_the_configured_days(app, client, world):
     with app.test_request_context():
         fresh = issued_ago(1 * 86400, issue_receipt_token, world.short_id, "HS-D1")
         stale = issued_ago(3 * 86400, issue_receipt_token, world.short_id, "HS-D2")
-    assert client.get(f"/s/{world.short_slug}?d={fresh}").status_code == 200
+    assert client.get(f"/s/{world.short_slug}?d={fresh}", follow_redirects=True).status_code == 200
     assert client.get(f"/s/{world.short_slug}?d={stale}").status_code == 410
     assert form_of(client, f"/s/{world.short_slug}")  # the counter still works without it
 

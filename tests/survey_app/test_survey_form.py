@@ -14,6 +14,7 @@ from tests.survey_app.factories import (
     count_rows,
     fill_short,
     form_of,
+    hidden,
     issued_ago,
 )
 
@@ -110,11 +111,11 @@ def test_double_tap_or_retry_stores_once_and_says_so(client, world, app):
 
 def test_receipt_link_gives_one_response_per_dossier(client, world, app):
     query = receipt_query(app, world.short_id, field="tu-phap-ho-tich")
-    form = client.get(f"/s/{world.short_slug}{query}").text
+    form = client.get(f"/s/{world.short_slug}{query}", follow_redirects=True).text
     assert 'name="field"' not in form and "đánh giá hồ sơ của Ông/Bà" in form
     _, reply = fill_short(client, world.short_slug, query, field=None)
     assert reply.status_code == 303
-    again = client.get(f"/s/{world.short_slug}{query}")
+    again = client.get(f"/s/{world.short_slug}{query}", follow_redirects=True)
     assert again.status_code == 409 and "Hồ sơ này đã được đánh giá" in again.text
     # A second POST through a form opened before the first was sent is refused too.
     with app.app_context():
@@ -136,10 +137,14 @@ def test_second_open_form_of_the_same_dossier_is_refused(client, world, app):
 
 
 def test_language_switch_keeps_the_receipt_token(client, world, app):
+    """The switch keeps the dossier (from the session), never by putting ?d= in a URL."""
     query = receipt_query(app, world.short_id)
-    html = client.get(f"/s/{world.short_slug}{query}").text
+    html = client.get(f"/s/{world.short_slug}{query}", follow_redirects=True).text
     switch = re.search(r'href="([^"]*lang=en[^"]*)"', html).group(1).replace("&amp;", "&")
-    assert query[3:] in switch
+    assert query[3:] not in switch and "d=" not in switch
+    english = client.get(f"/s/{world.short_slug}{switch}")
+    assert english.status_code == 200 and '<html lang="en">' in english.text
+    assert hidden(english.text, "d") == query[3:]  # still the dossier's form
 
 
 @pytest.mark.parametrize("ago, status, text", [
