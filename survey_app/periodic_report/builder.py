@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from analysis.figures import forest_plot, heatmap, trend_plot
-from analysis.formatting import number, percent
+from analysis.formatting import number, percent, target_percent
 from analysis.status import status_label
 from survey_app.reporting.dashboard import Dashboard
 from survey_app.services.posters import font_dir
@@ -172,7 +172,7 @@ def _headline(pdf: ReportPDF, d: Dashboard) -> None:
     text = (f"Chỉ số hài lòng chung: {_pct(h['estimate'])} (khoảng tin cậy 95%: "
             f"{_pct(h['ci_low'])}–{_pct(h['ci_high'])}; {_num(h['n_respondents'])} phiếu).")
     if h.get("target"):
-        text += (f" Chỉ tiêu: ≥ {percent(h['target'], decimals=0)} "
+        text += (f" Chỉ tiêu: ≥ {target_percent(h['target'], LOCALE)} "
                  f"({h.get('target_source') or 'kế hoạch CCHC'}, năm {h.get('target_year')}). "
                  f"Đánh giá: {_status(h['status'])}.")
         if h["status"] == "inconclusive" and h.get("n_needed"):
@@ -213,7 +213,7 @@ def _fields(pdf: ReportPDF, d: Dashboard) -> None:
         return
     rows = [[r.field, _pct(r.estimate), f"{_pct(r.ci_low)}–{_pct(r.ci_high)}",
              _num(r.n_respondents),
-             (f"≥ {percent(r.target, decimals=0)}" if r.target == r.target and r.target else "–"),
+             (f"≥ {target_percent(r.target, LOCALE)}" if r.target == r.target and r.target else "–"),
              _status(r.status)] for r in d.fields.itertuples()]
     pdf.table(["Lĩnh vực", "Chỉ số", "KTC 95%", "Số phiếu", "Chỉ tiêu", "Đánh giá"], rows,
               (55, 18, 32, 17, 16, 37))

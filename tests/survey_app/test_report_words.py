@@ -1,0 +1,104 @@
+"""Words and numbers of the dashboard and the PDF report that must not mislead (issue 13):
+targets printed exactly as the verdicts use them, the two counts of responses named
+apart, and the priority table saying when it is a fallback."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from analysis.figures import forest_plot, trend_plot
+from analysis.formatting import target_percent
+from survey_app.extensions import db
+from survey_app.models import Target
+from survey_app.periodic_report.builder import ReportMeta, build_pdf
+from survey_app.reporting import ReportScope
+from survey_app.reporting.dashboard import Dashboard
+from survey_app.reporting.query import DashboardQuery
+from tests.conftest import StaffAuth
+
+needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                     reason="needs poppler-utils")
+
+
+def _analyst_page(app, query: str) -> str:
+    client = app.test_client()
+    assert StaffAuth(client).login("phantich", "demo-analyst").status_code == 302
+    page = client.get(f"/bang-dieu-khien?{query}")
+    assert page.status_code == 200
+    return page.text
+
+
+def _set_targets(app, value: float) -> None:
+    with app.app_context():
+        db.session.execute(sa.update(Target).values(value=value))
+        db.session.commit()
+
+
+def pdf_text(d: Dashboard, tmp_path) -> str:
+    meta = ReportMeta("UBND huyện Xuân Hòa", "Toàn địa phương", None, "Quý II 2026", "01/12/2026")
+    (tmp_path / "r.pdf").write_bytes(build_pdf(d, meta))
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return " ".join(text.split())
+
+
+def small_dashboard(**changes) -> Dashboard:
+    empty = pd.DataFrame(columns=["index", "estimate", "ci_low", "ci_high", "n_respondents"])
+    values = dict(query=DashboardQuery("2026-Q2"),
+                  scope=ReportScope(date(2026, 3, 10), date(2026, 6, 9)),
+                  previous_period=None, headline=None, locality=None, elements=empty,
+                  units=pd.DataFrame(), fields=empty, heatmap=empty, trend=empty,
+                  volumes={"responses": 160, "received": 0, "rate": None})
+    values.update(changes)
+    return Dashboard(**values)
+
+
+HEADLINE = {"estimate": 0.962, "ci_low": 0.95, "ci_high": 0.972, "se": 0.005,
+            "n_respondents": 151, "n_answers": 3000, "method": "logit", "target": 0.955,
+            "status": "inconclusive", "n_needed": 900, "target_source": "kế hoạch",
+            "target_year": 2026}
+
+
+# ---- item 3: targets exactly ----------------------------------------------------------
+
+def test_target_percent_prints_as_many_decimals_as_the_value_needs():
+    assert target_percent(0.955, "vi") == "95,5%" and target_percent(0.955, "en") == "95.5%"
+    assert target_percent(0.95) == "95%" and target_percent(0.9125, "en") == "91.25%"
+    assert target_percent(1.0) == "100%" and target_percent(None) == "–"
+
+
+@pytest.mark.parametrize("lang, shown", [("vi", "95,5%"), ("en", "95.5%")])
+def test_dashboard_prints_a_95_5_target_exactly(demo_app, lang, shown):
+    _set_targets(demo_app, 0.955)
+    page = _analyst_page(demo_app, f"ky=2026-Q2&lang={lang}")
+    assert f"≥ {shown}" in page
+    assert "≥ 96%" not in page and "≥ 95%" not in page
+
+
+@needs_pdftotext
+def test_pdf_prints_a_95_5_target_exactly(app, tmp_path):
+    fields = pd.DataFrame({"field": ["Đất đai"], "estimate": [0.96], "ci_low": [0.93],
+                           "ci_high": [0.98], "n_respondents": [80], "target": [0.955],
+                           "status": ["inconclusive"], "n_needed": [None]})
+    with app.app_context():
+        text = pdf_text(small_dashboard(headline=HEADLINE, fields=fields), tmp_path)
+    assert "Chỉ tiêu: ≥ 95,5%" in text
+    assert "Đất đai 96,0% 93,0%–98,0% 80 ≥ 95,5%" in text
+    assert "96%" not in text.replace("96,0%", "").replace("96,2%", "")
+
+
+def test_figure_target_lines_are_labelled_exactly():
+    units = pd.DataFrame({"unit": ["A", "B"], "estimate": [0.96, 0.94], "ci_low": [0.95, 0.9],
+                          "ci_high": [0.97, 0.97], "n_respondents": [100, 100]})
+    fig = forest_plot(units, label="unit", target=0.9125, locale="en")
+    assert "Target 91.25%" in [t.get_text() for t in fig.legends[0].get_texts()]
+    trend = pd.DataFrame({"period": ["2026-Q1", "2026-Q2"], "estimate": [0.94, 0.96],
+                          "ci_low": [0.92, 0.95], "ci_high": [0.96, 0.97]})
+    fig = trend_plot(trend, group=None, target=0.9125)
+    assert "Chỉ tiêu 91,25%" in [t.get_text() for t in fig.axes[0].texts]
