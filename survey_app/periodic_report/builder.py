@@ -170,7 +170,8 @@ def _headline(pdf: ReportPDF, d: Dashboard) -> None:
         pdf.para("Chưa có phiếu đánh giá hợp lệ trong kỳ này.")
         return
     text = (f"Chỉ số hài lòng chung: {_pct(h['estimate'])} (khoảng tin cậy 95%: "
-            f"{_pct(h['ci_low'])}–{_pct(h['ci_high'])}; {_num(h['n_respondents'])} phiếu).")
+            f"{_pct(h['ci_low'])}–{_pct(h['ci_high'])}; {_num(h['n_respondents'])} người trả "
+            "lời có chấm điểm).")
     if h.get("target"):
         text += (f" Chỉ tiêu: ≥ {target_percent(h['target'], LOCALE)} "
                  f"({h.get('target_source') or 'kế hoạch CCHC'}, năm {h.get('target_year')}). "
@@ -178,12 +179,18 @@ def _headline(pdf: ReportPDF, d: Dashboard) -> None:
         if h["status"] == "inconclusive" and h.get("n_needed"):
             text += f" Cần khoảng {_num(h['n_needed'])} phiếu để kết luận."
     pdf.para(text, style="B")
+    pdf.para(COUNTS_DIFFER, size=8.5, style="I")
     if not d.elements.empty:
         rows = [[d.element_names.get(r.index, r.index), _pct(r.estimate),
                  f"{_pct(r.ci_low)}–{_pct(r.ci_high)}", _num(r.n_respondents)]
                 for r in d.elements.itertuples()]
         pdf.table(["Yếu tố", "Chỉ số", "Khoảng tin cậy 95%", "Số phiếu"], rows,
                   (80, 25, 45, 25))
+
+
+COUNTS_DIFFER = ("Số phiếu hợp lệ (mục I) đếm mọi phiếu được ghi nhận; số người trả lời có "
+                 "chấm điểm (dùng cho chỉ số) chỉ đếm phiếu có ít nhất một câu được chấm "
+                 "điểm, không tính phiếu chỉ chọn “không áp dụng”.")
 
 
 def _units(pdf: ReportPDF, d: Dashboard) -> None:

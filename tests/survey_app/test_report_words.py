@@ -102,3 +102,35 @@ def test_figure_target_lines_are_labelled_exactly():
                           "ci_low": [0.92, 0.95], "ci_high": [0.96, 0.97]})
     fig = trend_plot(trend, group=None, target=0.9125)
     assert "Chỉ tiêu 91,25%" in [t.get_text() for t in fig.axes[0].texts]
+
+
+# ---- item 4: two counts, two names ----------------------------------------------------
+
+@pytest.mark.parametrize("lang, scored, valid", [
+    ("vi", "người trả lời có chấm điểm", "Số phiếu hợp lệ"),
+    ("en", "respondents with a scored answer", "Valid responses")])
+def test_dashboard_names_the_two_counts_apart(demo_app, lang, scored, valid):
+    from survey_app.models import User
+    from survey_app.reporting.dashboard import build_dashboard
+    from survey_app.web.locale import number
+
+    with demo_app.app_context():
+        analyst = db.session.scalar(sa.select(User).filter_by(username="phantich"))
+        d = build_dashboard(analyst, DashboardQuery("2026-Q2"))
+    page = _analyst_page(demo_app, f"ky=2026-Q2&lang={lang}")
+    n_scored = number(d.headline["n_respondents"], lang)
+    n_valid = number(d.volumes["responses"], lang)
+    assert f"{n_scored} {scored}" in page
+    assert f"{valid}" in page and f'<p class="value">{n_valid}</p>' in page
+    assert scored.lower() not in valid.lower() and "phiếu</p>" not in page
+    # the difference is said in one sentence beside the counts
+    assert page.count(scored) >= 2 and page.count(valid) >= 2
+
+
+@needs_pdftotext
+def test_pdf_names_the_two_counts_apart(app, tmp_path):
+    with app.app_context():
+        text = pdf_text(small_dashboard(headline=HEADLINE), tmp_path)
+    assert "Số phiếu hợp lệ: 160" in text
+    assert "151 người trả lời có chấm điểm" in text
+    assert "Số phiếu hợp lệ (mục I) đếm mọi phiếu được ghi nhận" in text
