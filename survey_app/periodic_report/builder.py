@@ -248,7 +248,13 @@ def _figures(pdf: ReportPDF, d: Dashboard) -> None:
 
 
 QUADRANTS = {"fix first": "ưu tiên cải thiện", "keep up": "duy trì",
-             "secondary": "cải thiện sau", "low priority": "theo dõi"}
+             "secondary": "cải thiện sau", "low priority": "theo dõi",
+             "importance unknown": "chưa xác định"}
+EQUAL_WEIGHTS_NOTE = (
+    "Không ước lượng được mức ảnh hưởng: mô hình hồi quy không khớp được với số liệu của "
+    "phạm vi này (ví dụ hài lòng chung không thay đổi giữa các phiếu). Mọi yếu tố được coi "
+    "là ảnh hưởng như nhau (trọng số bằng nhau), nên thứ tự chỉ theo tỷ lệ chưa hài lòng và "
+    "không yếu tố nào được xếp nhóm.")
 
 
 def _priorities(pdf: ReportPDF, d: Dashboard) -> None:
@@ -265,10 +271,14 @@ def _priorities(pdf: ReportPDF, d: Dashboard) -> None:
               _pct(r.importance), QUADRANTS.get(r.quadrant, r.quadrant)]
              for r in d.priority.itertuples()],
             (16, 72, 28, 30, 34))
+        if d.priority_note == "equal_weights":
+            pdf.para(EQUAL_WEIGHTS_NOTE, style="B")
+            return
         pdf.para("Mức ảnh hưởng: hồi quy logistic của hài lòng chung theo điểm từng yếu tố "
                  "(sai số chuẩn theo cụm đơn vị); thứ tự = tỷ lệ chưa hài lòng × mức ảnh "
                  "hưởng. Nhóm \"ưu tiên cải thiện\": nhiều người chưa hài lòng và ảnh hưởng "
-                 "lớn đến hài lòng chung.")
+                 "lớn đến hài lòng chung; yếu tố đứng đầu luôn thuộc nhóm này, và không yếu "
+                 "tố nào xếp nhóm cấp bách hơn yếu tố đứng trên nó.")
         return
     why = ("phạm vi quá lớn để tính trực tiếp; hãy lập báo cáo cho một đơn vị hoặc lĩnh vực"
            if d.priority_note == "too_many" else

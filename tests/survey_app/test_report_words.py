@@ -4,6 +4,7 @@ apart, and the priority table saying when it is a fallback."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -134,3 +135,54 @@ def test_pdf_names_the_two_counts_apart(app, tmp_path):
     assert "Số phiếu hợp lệ: 160" in text
     assert "151 người trả lời có chấm điểm" in text
     assert "Số phiếu hợp lệ (mục I) đếm mọi phiếu được ghi nhận" in text
+
+
+# ---- item 5: the priority table says when it is a fallback ------------------------------
+
+def _everyone_satisfied_overall(app) -> None:
+    """Overall satisfaction without variation: no logistic model can be fitted."""
+    from survey_app.models import Answer
+    with app.app_context():
+        db.session.execute(sa.update(Answer).where(Answer.element_code.is_(None),
+                                                   Answer.satisfied.is_not(None))
+                           .values(satisfied=True))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("lang, said, group", [
+    ("vi", "Không ước lượng được mức ảnh hưởng", "Chưa xác định"),
+    ("en", "Importance could not be estimated", "Importance unknown")])
+def test_dashboard_says_the_priority_is_an_equal_weights_fallback(demo_app, lang, said, group):
+    _everyone_satisfied_overall(demo_app)
+    page = _analyst_page(demo_app, f"ky=2026-Q2&lang={lang}")
+    assert said in page and f"<td>{group}</td>" in page
+    assert "<td>Ưu tiên cải thiện</td>" not in page and "<td>Fix first</td>" not in page
+    assert "hồi quy logistic" not in page and "logistic regression" not in page
+    client = demo_app.test_client()
+    StaffAuth(client).login("phantich", "demo-analyst")
+    src = re.search(r'src="([^"]*uu-tien\.png[^"]*)"', page).group(1).replace("&amp;", "&")
+    figure = client.get(src)  # the matrix draws the fallback's label, no 500
+    assert figure.status_code == 200 and figure.mimetype == "image/png"
+
+
+def test_dashboard_without_fallback_describes_the_regression(demo_app):
+    page = _analyst_page(demo_app, "ky=2026-Q2")
+    assert "Không ước lượng được mức ảnh hưởng" not in page and "hồi quy logistic" in page
+
+
+@needs_pdftotext
+def test_pdf_says_the_priority_is_an_equal_weights_fallback(app, tmp_path):
+    elements = pd.DataFrame({"index": ["TC", "TT"], "estimate": [0.97, 0.96],
+                             "ci_low": [0.95, 0.94], "ci_high": [0.98, 0.98],
+                             "n_respondents": [80, 80]})
+    priority = pd.DataFrame({"rank": [1, 2], "index": ["TT", "TC"],
+                             "dissatisfaction": [0.04, 0.03], "importance": [0.5, 0.5],
+                             "quadrant": ["importance unknown"] * 2,
+                             "fallback": ["equal_weights"] * 2})
+    with app.app_context():
+        text = pdf_text(small_dashboard(elements=elements, priority=priority,
+                                        priority_note="equal_weights"), tmp_path)
+    assert "Không ước lượng được mức ảnh hưởng" in text and "trọng số bằng nhau" in text
+    assert "chưa xác định" in text and "ưu tiên cải thiện" not in text.split("VII.")[1].split(
+        "VIII.")[0].replace("CẦN ƯU TIÊN CẢI THIỆN", "")
+    assert "hồi quy logistic" not in text
