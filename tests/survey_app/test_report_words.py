@@ -23,6 +23,15 @@ from survey_app.reporting.dashboard import Dashboard
 from survey_app.reporting.query import DashboardQuery
 from tests.conftest import StaffAuth
 
+
+@pytest.fixture(autouse=True)
+def fresh_dashboard_cache(monkeypatch):
+    """Each test changes the demo's data: no dashboard of an earlier test may be served
+    from the minute-long cache (same user id, same query)."""
+    from survey_app.reporting import dashboard
+    monkeypatch.setattr(dashboard, "_CACHE", {})
+
+
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                      reason="needs poppler-utils")
 
