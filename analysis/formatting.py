@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["MISSING", "percent", "number", "points"]
+__all__ = ["MISSING", "percent", "target_percent", "number", "points"]
 
 MISSING = "–"
 
@@ -33,6 +33,17 @@ def percent(x, locale: str = "vi", decimals: int = 1) -> str:
     if _missing(x):
         return MISSING
     return _decimal(f"{100 * float(x):.{decimals}f}%", locale)
+
+
+def target_percent(x, locale: str = "vi") -> str:
+    """A target exactly as stored, with as many decimals as it needs: 0.955 → "95,5%"
+    (vi) or "95.5%" (en), 0.95 → "95%". Verdicts compare with the stored value, so a
+    rounded target ("≥ 96%" for 95.5%) would contradict them. Float noise is cut at six
+    decimals of a percent (the admin form stores at most four); missing → "–"."""
+    if _missing(x):
+        return MISSING
+    text = f"{100 * float(x):.6f}".rstrip("0").rstrip(".")
+    return _decimal(text + "%", locale)
 
 
 def number(x, locale: str = "vi") -> str:

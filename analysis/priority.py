@@ -40,7 +40,17 @@ from analysis.io import InputError
 if TYPE_CHECKING:
     from instruments import Instrument
 
-__all__ = ["split_overall", "overall_satisfied", "element_scores",
+EQUAL_WEIGHTS = "equal_weights"  # the fallback when no model could be fitted
+# Warnings after which a logistic fit's coefficients mean nothing (statsmodels names).
+_UNUSABLE_FIT = ("model failed", "too few", "PerfectSeparation", "ConvergenceWarning",
+                 "HessianInversionWarning")
+# Quadrants from most to least urgent; a row never carries a more urgent label than a
+# row ranked above it (see priority_table).
+QUADRANTS = ("fix first", "secondary", "keep up", "low priority")
+NOT_ASSESSED = "importance unknown"  # with equal weights: no importance to cut on
+
+__all__ = ["EQUAL_WEIGHTS", "QUADRANTS", "NOT_ASSESSED", "split_overall", "overall_satisfied",
+           "element_scores",
            "element_importance", "expectation_shares", "priority_table"]
 
 
@@ -114,10 +124,20 @@ def element_importance(answers: pd.DataFrame, overall: pd.DataFrame, cluster: st
     else:
         note = "too few complete respondents or no variation in overall satisfaction"
     pos = np.where(np.isfinite(coef), np.maximum(coef, 0), 0.0)
-    imp = pos / pos.sum() if pos.sum() > 0 else np.full(len(elements), 1 / len(elements))
+    # A model that did not converge or separates the data perfectly has no usable
+    # coefficients; nor does one where no element raises satisfaction. Then every element
+    # weighs the same, and the table says so (``fallback``) instead of passing
+    # made-up weights off as a regression's.
+    unusable = any(w in note for w in _UNUSABLE_FIT)
+    if pos.sum() > 0 and not unusable:
+        imp, fallback = pos / pos.sum(), ""
+    else:
+        imp, fallback = np.full(len(elements), 1 / len(elements)), EQUAL_WEIGHTS
+        note = note or "no element has a positive coefficient"
     return pd.DataFrame({"element": elements, "coef": coef, "se": se, "p_value": pv,
                          "odds_ratio": np.exp(coef), "ame": ame, "importance": imp,
-                         "n_used": len(data), "se_type": se_type, "note": note})
+                         "n_used": len(data), "se_type": se_type, "note": note,
+                         "fallback": fallback})
 
 
 def expectation_shares(expectations: pd.DataFrame) -> pd.DataFrame:
@@ -139,8 +159,10 @@ def priority_table(answers: pd.DataFrame, overall: pd.DataFrame,
     ``priority`` (descending) within scope. Columns: ``<by…>, level, index, element,
     dissatisfaction, dissatisfaction_low, dissatisfaction_high, n_respondents,
     importance, coef, odds_ratio, p_value`` [``expectation``], ``priority, rank,
-    quadrant`` (fix first / keep up / secondary / low priority: dissatisfaction and
-    importance above or below their means over the scope's rows)."""
+    quadrant, fallback`` (quadrant: fix first / keep up / secondary / low priority from
+    dissatisfaction and importance above or below their means over the scope's rows,
+    then made consistent with the rank; "importance unknown" and ``fallback`` =
+    "equal_weights" when no model could be fitted)."""
     res = compute_indices(answers, by=by, method=method, level=level)
     res = res[res["level"] == level_name].copy()
     items = answers.drop_duplicates("item").set_index("item")["element"]
@@ -150,8 +172,8 @@ def priority_table(answers: pd.DataFrame, overall: pd.DataFrame,
     out["dissatisfaction"] = 1 - res["estimate"].to_numpy()
     out["dissatisfaction_low"] = 1 - res["ci_high"].to_numpy()
     out["dissatisfaction_high"] = 1 - res["ci_low"].to_numpy()
-    out = out.merge(imp[["element", "importance", "coef", "odds_ratio", "p_value"]],
-                    on="element", how="left")
+    out = out.merge(imp[["element", "importance", "coef", "odds_ratio", "p_value",
+                         "fallback"]], on="element", how="left")
     weight = out["importance"].to_numpy()
     if expectations is not None:
         ex = expectation_shares(expectations)
@@ -166,4 +188,24 @@ def priority_table(answers: pd.DataFrame, overall: pd.DataFrame,
     hi_i = out["importance"] >= g["importance"].transform("mean")
     out["quadrant"] = np.select([hi_d & hi_i, ~hi_d & hi_i, hi_d & ~hi_i],
                                 ["fix first", "keep up", "secondary"], "low priority")
-    return out.sort_values([*by, "rank"], kind="stable").reset_index(drop=True)
+    # What ranks first is what to fix first, whichever side of a mean it falls.
+    out.loc[(out["rank"] == 1) & (out["priority"] > 0), "quadrant"] = "fix first"
+    out = out.sort_values([*by, "rank"], kind="stable").reset_index(drop=True)
+    return _consistent_quadrants(out, list(by))
+
+
+def _consistent_quadrants(out: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Quadrant labels that agree with the ranking (``out`` sorted by rank in scope).
+
+    The mean cuts of importance–performance analysis ignore the product that ranks: an
+    element with the highest dissatisfaction but importance just under the mean ranked
+    #1 and was labelled "secondary". So a row takes the most urgent label of any row
+    ranked at or below it: labels never become more urgent further down the list. With
+    equal weights (no fitted model) importance is unknown, so no row is labelled by it."""
+    urgency = out["quadrant"].map({q: len(QUADRANTS) - i for i, q in enumerate(QUADRANTS)})
+    g = urgency.groupby([out[c] for c in by], sort=False) if by else urgency.groupby(
+        np.zeros(len(out)))
+    promoted = g.transform(lambda u: u[::-1].cummax()[::-1])
+    out["quadrant"] = promoted.map({len(QUADRANTS) - i: q for i, q in enumerate(QUADRANTS)})
+    out.loc[out["fallback"] == EQUAL_WEIGHTS, "quadrant"] = NOT_ASSESSED
+    return out

@@ -18,6 +18,7 @@ from analysis.figures.style import (
     text,
     wrap,
 )
+from analysis.formatting import target_percent
 from analysis.status import NO_TARGET, STATUSES, status_labels
 from analysis.targets import target_status
 
@@ -79,7 +80,7 @@ def forest_plot(table: pd.DataFrame, label: str = "unit", target: float | None =
         if target is not None:
             ax.axvline(target, color="#000000", linestyle="--", linewidth=1)
             handles.append(Line2D([], [], color="#000000", linestyle="--",
-                                  label=text("target", locale, value=percent(target, locale))))
+                                  label=text("target", locale, value=target_percent(target, locale))))
         if handles:
             fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
                        frameon=False)

@@ -57,6 +57,7 @@ LOCALES: dict[str, dict[str, str]] = {
         "dissatisfaction": "Tỷ lệ chưa hài lòng",
         "fix first": "Ưu tiên cải thiện", "keep up": "Duy trì",
         "secondary": "Cải thiện sau", "low priority": "Theo dõi",
+        "importance unknown": "Chưa xác định",
         "band": "Khoảng tin cậy {level}", "n": "n",
     },
     "en": {
@@ -74,6 +75,7 @@ LOCALES: dict[str, dict[str, str]] = {
         "dissatisfaction": "Share not satisfied",
         "fix first": "Fix first", "keep up": "Keep up",
         "secondary": "Improve later", "low priority": "Monitor",
+        "importance unknown": "Importance unknown",
         "band": "{level} confidence interval", "n": "n",
     },
 }

@@ -16,6 +16,7 @@ from analysis.figures.style import (
     text,
     wrap,
 )
+from analysis.formatting import target_percent
 
 __all__ = ["trend_plot"]
 
@@ -53,7 +54,7 @@ def trend_plot(series: pd.DataFrame, group: str | None = "unit", period: str = "
         _end_labels(ax, ends, gap=(1.0 - ymin) * 0.035, locale=locale)
         if target is not None:
             ax.axhline(target, color="#000000", linestyle="--", linewidth=1)
-            ax.annotate(text("target", locale, value=percent(target, locale)),
+            ax.annotate(text("target", locale, value=target_percent(target, locale)),
                         (len(periods) - 0.4, target), xytext=(-2, 3), textcoords="offset points",
                         fontsize=8, ha="right")
         ax.set_xticks(range(len(periods)), periods)

@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from analysis.figures import forest_plot, heatmap, trend_plot
-from analysis.formatting import number, percent
+from analysis.formatting import number, percent, target_percent
 from analysis.status import status_label
 from survey_app.reporting.dashboard import Dashboard
 from survey_app.services.posters import font_dir
@@ -170,20 +170,27 @@ def _headline(pdf: ReportPDF, d: Dashboard) -> None:
         pdf.para("Chưa có phiếu đánh giá hợp lệ trong kỳ này.")
         return
     text = (f"Chỉ số hài lòng chung: {_pct(h['estimate'])} (khoảng tin cậy 95%: "
-            f"{_pct(h['ci_low'])}–{_pct(h['ci_high'])}; {_num(h['n_respondents'])} phiếu).")
+            f"{_pct(h['ci_low'])}–{_pct(h['ci_high'])}; {_num(h['n_respondents'])} người trả "
+            "lời có chấm điểm).")
     if h.get("target"):
-        text += (f" Chỉ tiêu: ≥ {percent(h['target'], decimals=0)} "
+        text += (f" Chỉ tiêu: ≥ {target_percent(h['target'], LOCALE)} "
                  f"({h.get('target_source') or 'kế hoạch CCHC'}, năm {h.get('target_year')}). "
                  f"Đánh giá: {_status(h['status'])}.")
         if h["status"] == "inconclusive" and h.get("n_needed"):
             text += f" Cần khoảng {_num(h['n_needed'])} phiếu để kết luận."
     pdf.para(text, style="B")
+    pdf.para(COUNTS_DIFFER, size=8.5, style="I")
     if not d.elements.empty:
         rows = [[d.element_names.get(r.index, r.index), _pct(r.estimate),
                  f"{_pct(r.ci_low)}–{_pct(r.ci_high)}", _num(r.n_respondents)]
                 for r in d.elements.itertuples()]
         pdf.table(["Yếu tố", "Chỉ số", "Khoảng tin cậy 95%", "Số phiếu"], rows,
                   (80, 25, 45, 25))
+
+
+COUNTS_DIFFER = ("Số phiếu hợp lệ (mục I) đếm mọi phiếu được ghi nhận; số người trả lời có "
+                 "chấm điểm (dùng cho chỉ số) chỉ đếm phiếu có ít nhất một câu được chấm "
+                 "điểm, không tính phiếu chỉ chọn “không áp dụng”.")
 
 
 def _units(pdf: ReportPDF, d: Dashboard) -> None:
@@ -213,7 +220,7 @@ def _fields(pdf: ReportPDF, d: Dashboard) -> None:
         return
     rows = [[r.field, _pct(r.estimate), f"{_pct(r.ci_low)}–{_pct(r.ci_high)}",
              _num(r.n_respondents),
-             (f"≥ {percent(r.target, decimals=0)}" if r.target == r.target and r.target else "–"),
+             (f"≥ {target_percent(r.target, LOCALE)}" if r.target == r.target and r.target else "–"),
              _status(r.status)] for r in d.fields.itertuples()]
     pdf.table(["Lĩnh vực", "Chỉ số", "KTC 95%", "Số phiếu", "Chỉ tiêu", "Đánh giá"], rows,
               (55, 18, 32, 17, 16, 37))
@@ -241,7 +248,13 @@ def _figures(pdf: ReportPDF, d: Dashboard) -> None:
 
 
 QUADRANTS = {"fix first": "ưu tiên cải thiện", "keep up": "duy trì",
-             "secondary": "cải thiện sau", "low priority": "theo dõi"}
+             "secondary": "cải thiện sau", "low priority": "theo dõi",
+             "importance unknown": "chưa xác định"}
+EQUAL_WEIGHTS_NOTE = (
+    "Không ước lượng được mức ảnh hưởng: mô hình hồi quy không khớp được với số liệu của "
+    "phạm vi này (ví dụ hài lòng chung không thay đổi giữa các phiếu). Mọi yếu tố được coi "
+    "là ảnh hưởng như nhau (trọng số bằng nhau), nên thứ tự chỉ theo tỷ lệ chưa hài lòng và "
+    "không yếu tố nào được xếp nhóm.")
 
 
 def _priorities(pdf: ReportPDF, d: Dashboard) -> None:
@@ -258,10 +271,14 @@ def _priorities(pdf: ReportPDF, d: Dashboard) -> None:
               _pct(r.importance), QUADRANTS.get(r.quadrant, r.quadrant)]
              for r in d.priority.itertuples()],
             (16, 72, 28, 30, 34))
+        if d.priority_note == "equal_weights":
+            pdf.para(EQUAL_WEIGHTS_NOTE, style="B")
+            return
         pdf.para("Mức ảnh hưởng: hồi quy logistic của hài lòng chung theo điểm từng yếu tố "
                  "(sai số chuẩn theo cụm đơn vị); thứ tự = tỷ lệ chưa hài lòng × mức ảnh "
                  "hưởng. Nhóm \"ưu tiên cải thiện\": nhiều người chưa hài lòng và ảnh hưởng "
-                 "lớn đến hài lòng chung.")
+                 "lớn đến hài lòng chung; yếu tố đứng đầu luôn thuộc nhóm này, và không yếu "
+                 "tố nào xếp nhóm cấp bách hơn yếu tố đứng trên nó.")
         return
     why = ("phạm vi quá lớn để tính trực tiếp; hãy lập báo cáo cho một đơn vị hoặc lĩnh vực"
            if d.priority_note == "too_many" else

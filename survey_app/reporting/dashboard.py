@@ -318,7 +318,8 @@ PRIORITY_MIN_RESPONDENTS = 50
 
 def _priority(scope: ReportScope, headline: dict | None) -> tuple[pd.DataFrame | None, str | None]:
     """What to improve first (analysis.priority): dissatisfaction per element and its
-    importance for overall satisfaction (logistic regression, cluster-robust by unit)."""
+    importance for overall satisfaction (logistic regression, cluster-robust by unit);
+    note "equal_weights": no model could be fitted, every element weighs the same."""
     n = int(headline["n_respondents"]) if headline else 0
     if n < PRIORITY_MIN_RESPONDENTS:
         return None, "too_few"
@@ -361,7 +362,8 @@ def _priority(scope: ReportScope, headline: dict | None) -> tuple[pd.DataFrame |
     table = priority_table(
         answers[["response_id", "unit", "element", "item", "value", "satisfied"]],
         overall, level_name="element", cluster="unit")
-    return table, None
+    fallback = "equal_weights" if (table["fallback"] == "equal_weights").any() else None
+    return table, fallback
 
 
 def _overall_codes() -> dict[int, str]:

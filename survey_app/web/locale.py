@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 
-from analysis.formatting import number, percent, points
+from analysis.formatting import number, percent, points, target_percent
 from analysis.status import status_label
 from survey_app.extensions import babel
 
@@ -52,6 +52,10 @@ def _pct(value, decimals: int = 1) -> str:
     return percent(value, current_locale(), decimals)
 
 
+def _target_pct(value) -> str:
+    return target_percent(value, current_locale())
+
+
 def _num(value) -> str:
     return number(value, current_locale())
 
@@ -68,6 +72,7 @@ def register_filters(app: Flask) -> None:
     """Numbers and target statuses in the user's language, by analysis.formatting and
     analysis.status: the same words and digits as the figures and the PDF report."""
     app.jinja_env.filters["pct"] = _pct
+    app.jinja_env.filters["target_pct"] = _target_pct
     app.jinja_env.filters["num"] = _num
     app.jinja_env.filters["pp"] = _pp
     app.jinja_env.globals["status_label"] = _status_label
