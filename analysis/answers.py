@@ -57,6 +57,18 @@ class CodedAnswers:
         return len(self.resp_group)
 
 
+def with_design_defaults(df: pd.DataFrame) -> pd.DataFrame:
+    """The engine's input with its defaults filled in: ``weight`` 1, one ``stratum``
+    ("all") and a numeric ``value`` (text that is no number counts as not applicable)."""
+    if "weight" not in df.columns:
+        df = df.assign(weight=1.0)
+    if "stratum" not in df.columns:
+        df = df.assign(stratum="all")
+    if not pd.api.types.is_numeric_dtype(df["value"]):
+        df = df.assign(value=pd.to_numeric(df["value"], errors="coerce"))
+    return df
+
+
 def encode_answers(df: pd.DataFrame, by: Sequence[str] = ()) -> CodedAnswers:
     """Encode a validated answers table (columns ``response_id, element, item, value,
     weight, stratum`` + ``by``, optionally ``satisfied``) as integer codes; drop

@@ -110,18 +110,13 @@ def joint_change(
 
     Returns ``<by…>, level, index, se, df`` of the change.
     """
-    from analysis.answers import encode_answers
+    from analysis.answers import encode_answers, with_design_defaults
     from analysis.engine import pass1_sums, pass2_sums, score_coefficients
 
     by = list(by)
     df = answers[answers[period].astype(str).isin([str(before), str(after)])]
     df = df.assign(**{period: df[period].astype(str)})
-    if "weight" not in df.columns:
-        df = df.assign(weight=1.0)
-    if "stratum" not in df.columns:
-        df = df.assign(stratum="all")
-    if not pd.api.types.is_numeric_dtype(df["value"]):
-        df = df.assign(value=pd.to_numeric(df["value"], errors="coerce"))
+    df = with_design_defaults(df)
     coded = encode_answers(df, [*by, period])
     item_sums, sizes = pass1_sums(coded)
     coef = score_coefficients(item_sums, coded.items, [*by, period], element_rule)

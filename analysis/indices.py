@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.answers import encode_answers
+from analysis.answers import encode_answers, with_design_defaults
 from analysis.engine import LEVELS, finish, pass1_sums, pass2_sums, score_coefficients
 
 __all__ = ["compute_indices", "sort_results"]
@@ -28,13 +28,7 @@ def compute_indices(
     pass 2 and :func:`analysis.engine.finish`; see that function for the columns.
     """
     by = list(by)
-    df = answers
-    if "weight" not in df.columns:
-        df = df.assign(weight=1.0)
-    if "stratum" not in df.columns:
-        df = df.assign(stratum="all")
-    if not pd.api.types.is_numeric_dtype(df["value"]):
-        df = df.assign(value=pd.to_numeric(df["value"], errors="coerce"))
+    df = with_design_defaults(answers)
     coded = encode_answers(df, by)
     item_sums, stratum_sizes = pass1_sums(coded)
     coef = score_coefficients(item_sums, coded.items, by, element_rule)
