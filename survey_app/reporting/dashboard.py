@@ -120,7 +120,7 @@ def report_scope(query: DashboardQuery, user) -> ReportScope:
     start, end = period_bounds(query.period)
     unit_ids = tuple(sorted(subtree_ids([query.unit_id]))) if query.unit_id else None
     field_ids = (query.field_id,) if query.field_id else None
-    scope = ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids)
+    scope = ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids, role=query.role)
     return scope if user is ANYONE else restrict(scope, user)
 
 

@@ -20,6 +20,7 @@ from analysis.periods import checked_period, default_period
 from analysis.periods import today as current_day
 from survey_app.extensions import db
 from survey_app.models import Field, Unit
+from survey_app.reporting.attribution import DEFAULT_ROLE
 from survey_app.services.scoping import can_see_unit, visible_unit_ids
 from survey_app.web.inputs import whole_number
 
@@ -30,6 +31,7 @@ class DashboardQuery:
     unit_id: int | None = None  # a unit and the units below it; None = whole locality
     field_id: int | None = None
     method: str = "logit"
+    role: str = DEFAULT_ROLE  # receiving unit or deciding agency (reporting.attribution)
 
 
 class QueryError(BadRequest):
