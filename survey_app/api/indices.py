@@ -23,7 +23,9 @@ from survey_app.api.openapi import LEVELS, PARAMETERS, document
 from survey_app.extensions import db, limiter
 from survey_app.models import Field, Unit
 from survey_app.reporting import compute_indices_sql
+from survey_app.reporting.attribution import ATTRIBUTION_ROLES, DEFAULT_ROLE
 from survey_app.reporting.dashboard import report_scope
+from survey_app.reporting.indices import fallback_count
 from survey_app.reporting.query import DashboardQuery
 from survey_app.services.audit import record
 from survey_app.services.credentials import user_for_token
@@ -73,8 +75,12 @@ def _params() -> dict:
     method = request.args.get("method", "logit")
     if method not in METHODS:
         raise ApiError(400, _("Tham số method phải là một trong: %(ok)s.", ok=", ".join(METHODS)))
+    role = request.args.get("role", "").strip() or DEFAULT_ROLE
+    if role not in ATTRIBUTION_ROLES:
+        raise ApiError(400, _("Tham số role phải là receiving (đơn vị tiếp nhận hồ sơ) hoặc "
+                              "deciding (cơ quan giải quyết)."))
     return {"period": period, "start": start, "end": end, "by": BY_CHOICES[by],
-            "level": level, "method": method}
+            "level": level, "method": method, "role": role}
 
 
 def _unit_and_field(user) -> tuple[Unit | None, Field | None]:
@@ -112,7 +118,7 @@ def indices():
     except ApiError as exc:
         return render_error(exc.status, exc.message)
     query = DashboardQuery(p["period"], unit.id if unit else None, field.id if field else None,
-                           p["method"])
+                           p["method"], p["role"])
     scope = report_scope(query, user)
     table = compute_indices_sql(scope, by=p["by"], method=p["method"])
     if p["level"] != "all":
@@ -136,7 +142,8 @@ def indices():
     return {"period": p["period"], "start": p["start"].isoformat(), "end": p["end"].isoformat(),
             "by": list(p["by"]), "unit": unit.code if unit else None,
             "field": field.code if field else None, "level": p["level"],
-            "method": p["method"], "confidence": 0.95,
+            "method": p["method"], "role": p["role"], "fallback_responses": fallback_count(scope),
+            "confidence": 0.95,
             **_descriptive(p["method"]), "rows": rows}
 
 

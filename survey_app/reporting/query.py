@@ -1,5 +1,9 @@
 """A staff query: the query string of the dashboard, its exports and the PDF report
-(`ky`, `don_vi`, `linh_vuc`, `pp`) parsed into a DashboardQuery the user may ask for.
+(`ky`, `don_vi`, `linh_vuc`, `pp`, `vai`) parsed into a DashboardQuery the user may ask for.
+
+`vai` is the attribution role (survey_app.reporting.attribution): `tiep-nhan` counts each
+response for the unit that received the dossier (the default), `giai-quyet` for the
+agency that decides it.
 
 Bad values give a 400 with a message in the user's language; a unit the user may not see
 gives a 404, exactly like a unit that does not exist (no leak of other units' existence).
@@ -20,7 +24,7 @@ from analysis.periods import checked_period, default_period
 from analysis.periods import today as current_day
 from survey_app.extensions import db
 from survey_app.models import Field, Unit
-from survey_app.reporting.attribution import DEFAULT_ROLE
+from survey_app.reporting.attribution import ATTRIBUTION_ROLES, DEFAULT_ROLE
 from survey_app.services.scoping import can_see_unit, visible_unit_ids
 from survey_app.web.inputs import whole_number
 
@@ -32,6 +36,12 @@ class DashboardQuery:
     field_id: int | None = None
     method: str = "logit"
     role: str = DEFAULT_ROLE  # receiving unit or deciding agency (reporting.attribution)
+
+
+# The `vai` slug of each attribution role; the English names are accepted too.
+ROLE_SLUGS = {"receiving": "tiep-nhan", "deciding": "giai-quyet"}
+ROLE_BY_SLUG = {**{slug: role for role, slug in ROLE_SLUGS.items()},
+                **{role: role for role in ATTRIBUTION_ROLES}}
 
 
 class QueryError(BadRequest):
@@ -66,7 +76,19 @@ def parse_query(user) -> DashboardQuery:
     method = request.args.get("pp", "logit")
     if method not in METHODS:
         raise QueryError(_("Phương pháp tính khoảng tin cậy không hợp lệ."))
-    return DashboardQuery(period, unit_id, field_id, method)
+    role = parse_role(request.args.get("vai", ""))
+    return DashboardQuery(period, unit_id, field_id, method, role)
+
+
+def parse_role(raw: str) -> str:
+    """The attribution role named by a `vai` value (empty: receiving); 400 otherwise."""
+    raw = raw.strip().lower()
+    if not raw:
+        return DEFAULT_ROLE
+    if raw not in ROLE_BY_SLUG:
+        raise QueryError(_("Giá trị vai không hợp lệ: %(v)s. Chọn tiep-nhan (theo đơn vị tiếp "
+                           "nhận hồ sơ) hoặc giai-quyet (theo cơ quan giải quyết).", v=raw[:20]))
+    return ROLE_BY_SLUG[raw]
 
 
 def query_args(query: DashboardQuery) -> dict:
@@ -77,5 +99,7 @@ def query_args(query: DashboardQuery) -> dict:
         args["linh_vuc"] = query.field_id
     if query.method != "logit":
         args["pp"] = query.method
+    if query.role != DEFAULT_ROLE:
+        args["vai"] = ROLE_SLUGS[query.role]
     return args
 
