@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -40,11 +40,10 @@ from analysis.patterns import (
     indices_from_patterns,
     regroup_patterns,
 )
+from analysis.periods import VIETNAM
 from survey_app.extensions import db
 from survey_app.models import Answer, InstrumentVersion, Response
 
-# Vietnam keeps UTC+7 all year: reporting days (10 Dec – 9 Mar …) are local days.
-VIETNAM = timezone(timedelta(hours=7))
 GROUP_COLUMNS = {"unit": Response.unit_id, "field": Response.field_id}
 STRATA = {None: None, "unit": Response.unit_id, "field": Response.field_id}
 # Every unit runs its own survey: the unit is the stratum, the respondent the cluster
