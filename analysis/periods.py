@@ -26,18 +26,21 @@ states; the cumulative "9 tháng" report is ``Y-9M``.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["KINDS", "FIRST_YEAR", "LAST_YEAR", "period_bounds", "period_label", "periods_of",
            "label_dates", "previous_period", "checked_period", "recent_periods",
-           "default_period", "today"]
+           "default_period", "today", "VIETNAM"]
 
 KINDS = ("quarter", "half", "nine_months", "year", "month", "calendar_quarter",
          "calendar_year")
-FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a period may be asked for (as for targets)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+# Viet Nam's time (UTC+7, no daylight saving): reporting days, periods and daily quotas
+# are counted on its calendar.
+VIETNAM = timezone(timedelta(hours=7))  # the years a period may be asked for (as for targets)
 CUTOFF_DAY = 10  # a reporting period starts on the 10th and ends on the 9th
 # [0-9], not \d: \d also matches "٢٠٢٦", which int() reads as 2026 but which then travels
 # on as the label (into file names, HTTP headers, audit entries).
@@ -169,10 +172,12 @@ def recent_periods(label: str, count: int) -> list[str]:
     return out[::-1]
 
 
-def today() -> date:
-    """Today's date as the reports count it (UTC): what "the current period" means when a
-    query names none."""
-    return datetime.now(UTC).date()
+def today(now: datetime | None = None) -> date:
+    """Today's date as the reports count it: Viet Nam's calendar day, the day responses
+    are bucketed by (`VIETNAM`). It is what "the current period" means when a query
+    names none; between 17:00 and 24:00 UTC Viet Nam is already on the next day, so a
+    UTC date would put the default period a quarter behind on a cut-off day."""
+    return (now or datetime.now(UTC)).astimezone(VIETNAM).date()
 
 
 def default_period(on: date) -> str:

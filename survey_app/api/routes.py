@@ -32,7 +32,7 @@ def _limit_key() -> str:
 def _seconds_to_midnight() -> int:
     from datetime import datetime, timedelta
 
-    from survey_app.reporting.indices import VIETNAM
+    from analysis.periods import VIETNAM
 
     now = datetime.now(VIETNAM)
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -40,6 +40,7 @@ from analysis.patterns import (
     indices_from_patterns,
     regroup_patterns,
 )
+from analysis.periods import VIETNAM
 from survey_app.extensions import db
 from survey_app.models import Answer, InstrumentVersion, Response
 from survey_app.reporting.attribution import (
@@ -50,8 +51,6 @@ from survey_app.reporting.attribution import (
     fallback_condition,
 )
 
-# Vietnam keeps UTC+7 all year: reporting days (10 Dec – 9 Mar …) are local days.
-VIETNAM = timezone(timedelta(hours=7))
 # The names a table may be grouped by. "unit" is the unit of the scope's attribution role
 # (survey_app.reporting.attribution): the receiving unit, or the deciding agency; see
 # group_column(). The query labels it `unit_id` in both roles.

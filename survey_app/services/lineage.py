@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from analysis import periods
+
 SINGLE_SUCCESSOR = frozenset({"merge", "rename", "move"})
 UNASSIGNED = "split_unassigned"  # a split without a rule for this counter
 ENDED = "ended_without_successor"  # not valid on the date and no link to follow
@@ -118,7 +120,7 @@ class Lineage:
     def place(self, unit: int, counter: int | None = None,
               as_of: date | None = None) -> Placement:
         """The unit that shows a response of `unit` received at `counter` on `as_of`."""
-        as_of = as_of or date.today()
+        as_of = as_of or periods.today()
         path = [unit]
         while True:
             links = self._active(path[-1], as_of)
@@ -139,7 +141,7 @@ class Lineage:
     def represent(self, unit: int, counters: Iterable[int] = (),
                   as_of: date | None = None) -> Representation:
         """How `unit` (with its counters, for the splits' rules) maps onto `as_of`."""
-        as_of = as_of or date.today()
+        as_of = as_of or periods.today()
         counters = sorted(set(counters))
         by_counter = {c: self.place(unit, c, as_of) for c in counters}
         remainder = self.place(unit, None, as_of)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from analysis import periods
 from survey_app.extensions import db
 from survey_app.models import Counter, DossierVolume, ReceiptLinkCount, Unit
 from survey_app.services.qr import receipt_url
@@ -78,7 +79,7 @@ def deciding_agency(code: object, today: date | None = None) -> Unit | None:
         sa.or_(Unit.code == code, Unit.admin_code == code))).all()
     if not found:
         raise ReceiptLinkError("deciding_agency", f"unknown unit code {code!r}")
-    today = today or date.today()
+    today = today or _today()
     live = [u for u in found if u.active and u.valid_on(today)]
     if len(live) != 1:
         raise ReceiptLinkError("deciding_agency",
@@ -111,9 +112,7 @@ def make_receipt_link(unit: Unit, counter_code: object, dossier_code: object,
 
 
 def _today() -> date:
-    from survey_app.reporting.indices import VIETNAM
-
-    return datetime.now(VIETNAM).date()
+    return periods.today()
 
 
 def _count_link(unit: Unit) -> None:

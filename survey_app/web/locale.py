@@ -76,7 +76,7 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["num"] = _num
     app.jinja_env.filters["pp"] = _pp
     app.jinja_env.globals["status_label"] = _status_label
-    from survey_app.reporting.indices import VIETNAM
+    from analysis.periods import VIETNAM
 
     def localtime(value, fmt: str = "%d/%m/%Y %H:%M") -> str:
         """A stored UTC time as Vietnam's wall-clock time (UTC+7 all year)."""

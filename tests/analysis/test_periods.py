@@ -61,3 +61,17 @@ def test_vectorised_equals_scalar() -> None:
     for kind in KINDS:
         expected = [period_label(d.date(), kind) for d in days]
         assert list(label_dates(days, kind)) == expected
+
+
+def test_today_is_viet_nams_day_so_the_default_period_turns_with_viet_nam():
+    """At 17:30 UTC on 9 Dec it is already 10 Dec in Viet Nam: a new reporting year has
+    begun there, so the last complete quarter is Q4 of the year that just ended. A UTC
+    date kept the default a quarter behind for seven hours."""
+    from datetime import UTC, datetime
+
+    from analysis.periods import default_period, today
+
+    evening = datetime(2026, 12, 9, 17, 30, tzinfo=UTC)
+    assert today(evening) == date(2026, 12, 10)
+    assert default_period(today(evening)) == "2026-Q4"
+    assert today(datetime(2026, 12, 9, 16, 59, tzinfo=UTC)) == date(2026, 12, 9)
