@@ -87,6 +87,7 @@
       .replace("{done}", done).replace("{total}", groups.length);
     if (label.textContent !== words) label.textContent = words;
     document.getElementById("progress-box").hidden = false;
+    document.documentElement.classList.add("survey-progress");  // survey.css: scroll padding
   }
 
   function saveDraft() {
@@ -112,7 +113,7 @@
     if (url && url !== location.href) history.replaceState(null, "", url);
     window.scrollTo(0, 0);
     var focus = document.getElementById("errors") || document.getElementById("main");
-    if (focus) focus.focus();
+    if (focus) focus.focus({preventScroll: true});  // a screen reader starts on the new page
     start();
   }
 

@@ -34,13 +34,17 @@ def click_to_new_page(driver, element, timeout: float = 30) -> None:
     answer a probe of the old element with a generic inspector error ("Node with given
     id does not belong to the document") instead of a stale-element error, which made
     that wait fail now and then in CI.
+
+    With JavaScript the survey form sends itself with fetch and shows the server's reply
+    in place of the old body (static/survey.js): a marker on the old body counts too.
     """
-    driver.execute_script("window.__sipasOldPage = true;")
+    driver.execute_script("window.__sipasOldPage = true; document.body.dataset.sipasOld = '1';")
     element.click()
 
     def new_page_loaded(d) -> bool:
         return bool(d.execute_script(
-            "return window.__sipasOldPage === undefined && document.readyState === 'complete';"))
+            "return (window.__sipasOldPage === undefined || !document.body.dataset.sipasOld)"
+            " && document.readyState === 'complete';"))
 
     WebDriverWait(driver, timeout, ignored_exceptions=(WebDriverException,)).until(new_page_loaded)
 
