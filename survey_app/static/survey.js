@@ -30,6 +30,19 @@
     return null;
   }
 
+  // Drafts of other counters' forms, left and expired, go too: answers stay on a phone
+  // no longer than a form token lives.
+  function sweep() {
+    try {
+      for (var i = localStorage.length - 1; i >= 0; i -= 1) {
+        var name = localStorage.key(i);
+        if (!/^sipas-(draft|queue):/.test(name)) continue;
+        var item = JSON.parse(localStorage.getItem(name) || "null");
+        if (!item || !(Date.now() - item.saved < keepMs)) localStorage.removeItem(name);
+      }
+    } catch (e) { /* storage disabled or unreadable: nothing to sweep */ }
+  }
+
   function isAnswer(name) {
     return name.indexOf("q_") === 0 || name === "field" || name === "comment";
   }
@@ -167,6 +180,7 @@
     if (!form || !window.fetch || !window.URLSearchParams) return;
     key = form.getAttribute("data-draft-key");
     keepMs = parseFloat(form.getAttribute("data-keep-hours") || "12") * 3600 * 1000;
+    sweep();
     var draft = load("sipas-draft:");
     // A page the server sent back with errors shows that citizen's answers already.
     if (draft && !document.getElementById("errors") && restore(draft.answers)) {
