@@ -13,6 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from survey_app.extensions import db
 from survey_app.models import Answer, Response
+from tests.browser.conftest import PHONE
 from tests.browser.helpers import full_page_screenshot, heading, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium per test
@@ -175,3 +176,19 @@ def test_without_javascript_the_one_page_form_submits(live_server, phones, artif
     send(phone)
     assert heading(phone) == "Cảm ơn Ông/Bà!"
     assert responses(app) == 1 and answers(app) == LONG_QUESTIONS
+
+
+def test_progress_at_desktop_size(live_server, phone, artifacts_dir):
+    _, world, base = live_server
+    phone.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        phone.get(f"{base}/s/{world.long_slug}")
+        fill(phone, 5)
+        wait_for(phone, lambda d: progress_text(d) == f"Đã trả lời 5/{LONG_QUESTIONS} câu")
+        assert phone.execute_script("return document.documentElement.scrollWidth") <= 1280
+        phone.save_screenshot(str(artifacts_dir / "offline-long-form-progress-desktop.png"))
+    finally:
+        phone.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": PHONE["width"], "height": PHONE["height"],
+            "deviceScaleFactor": PHONE["pixelRatio"], "mobile": True})
