@@ -58,6 +58,9 @@ LOCALES: dict[str, dict[str, str]] = {
         "fix first": "Ưu tiên cải thiện", "keep up": "Duy trì",
         "secondary": "Cải thiện sau", "low priority": "Theo dõi",
         "importance unknown": "Chưa xác định",
+        "prio_caption": "Số trên mỗi điểm là thứ hạng ưu tiên (tỷ lệ chưa hài lòng × mức độ "
+                        "ảnh hưởng); màu là nhóm ưu tiên, xếp theo thứ hạng chứ không theo vị "
+                        "trí trên biểu đồ, nên biểu đồ không chia góc phần tư.",
         "band": "Khoảng tin cậy {level}", "n": "n",
     },
     "en": {
@@ -76,6 +79,9 @@ LOCALES: dict[str, dict[str, str]] = {
         "fix first": "Fix first", "keep up": "Keep up",
         "secondary": "Improve later", "low priority": "Monitor",
         "importance unknown": "Importance unknown",
+        "prio_caption": "The number on each point is its priority rank (share not satisfied "
+                        "× influence); the colour is its priority group, set by the rank and "
+                        "not by its place on the chart, so the chart has no quadrants.",
         "band": "{level} confidence interval", "n": "n",
     },
 }
