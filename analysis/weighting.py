@@ -28,19 +28,21 @@ import numpy as np
 import pandas as pd
 
 from analysis.answers import encode_answers, with_design_defaults
+from analysis.choices import WEIGHTINGS
 from analysis.engine import effective_df, finish, pass1_sums, pass2_sums, score_coefficients
+from analysis.io import InputError
 from analysis.methods import interval_table
 
-__all__ = ["WEIGHTINGS", "read_volumes", "respondent_weights", "weighted_indices"]
+__all__ = ["WEIGHTINGS", "VolumesError", "read_volumes", "respondent_weights", "uncovered",
+           "weighted_indices"]
 
-WEIGHTINGS = ("poststratify", "rake")
 KEYS = ("unit", "period")  # weighting happens within each unit × period
 MARGINS = ("field", "channel")  # what volumes may be broken down by
 RAKE_ITERATIONS = 10  # svyrecvar's sweeps over the margins for the variance
 
 
-class VolumesError(ValueError):
-    """A volumes file that cannot be used, with the reason."""
+class VolumesError(InputError):
+    """Volumes that cannot be used, with the reason (the CLI prints it, exit 2)."""
 
 
 def read_volumes(path: str | Path) -> pd.DataFrame:
@@ -119,6 +121,9 @@ def respondent_weights(answers: pd.DataFrame, volumes: pd.DataFrame,
     resp = _respondents(answers, used)
     covered = volumes[list(KEYS)].drop_duplicates()
     resp = resp.merge(covered, on=list(KEYS), how="inner")
+    if resp.empty:
+        raise VolumesError("no respondent is in a unit and period of the volumes file "
+                           "(compare its unit_code and period with the answers)")
     resp["weight"] = 1.0
     empty = []
     tables = []
@@ -163,6 +168,16 @@ def respondent_weights(answers: pd.DataFrame, volumes: pd.DataFrame,
         if m not in empty_cells.columns:
             empty_cells[m] = ""
     return resp, empty_cells[[*KEYS, *used, "received"]].reset_index(drop=True)
+
+
+def uncovered(answers: pd.DataFrame, volumes: pd.DataFrame) -> pd.DataFrame:
+    """``unit, period, n_respondents`` of the answers' unit × periods that the volumes do
+    not cover: left out of a weighted table, so say which."""
+    resp = _respondents(answers, [])
+    keys = volumes[list(KEYS)].drop_duplicates().assign(_v=True)
+    m = resp.merge(keys, on=list(KEYS), how="left")
+    left = m[m["_v"].isna()]
+    return left.groupby(list(KEYS)).size().rename("n_respondents").reset_index()
 
 
 def _margin_totals(volumes: pd.DataFrame, margins: list[str], resp: pd.DataFrame
@@ -311,5 +326,7 @@ def _coverage(out: pd.DataFrame, resp: pd.DataFrame, volumes: pd.DataFrame, by: 
         share = (weights / total).rename("volume_covered").reset_index()
         share = share.astype({k: out[k].dtype for k in keys if k in out.columns},
                              errors="ignore")
-        return out.merge(share, on=keys, how="left")
-    return out.assign(volume_covered=float(weights / total) if total else np.nan)
+        out = out.merge(share, on=keys, how="left")
+        out["volume_covered"] = out["volume_covered"].round(12)
+        return out
+    return out.assign(volume_covered=round(float(weights / total), 12) if total else np.nan)

@@ -124,3 +124,45 @@ def test_bad_volume_files_are_refused_with_the_reason(tmp_path, text, message):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(VolumesError, match=message):
         read_volumes(path)
+
+
+def test_cli_writes_the_weighted_table_and_the_empty_cells(tmp_path, capsys):
+    from analysis.cli import main
+
+    answers = pd.read_csv(REF / "weighting_answers.csv", dtype=str, keep_default_na=False)
+    extra = answers[answers["response_id"] == "W001"].assign(response_id="Z1", unit="D")
+    path = tmp_path / "answers.csv"
+    pd.concat([answers, extra]).to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    code = main(["indices", str(path), "--by", "unit", "--out", str(out),
+                 "--volumes", str(REF / "weighting_volumes.csv"),
+                 "--weighting", "poststratify"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    table = pd.read_csv(out)
+    assert {"weighting", "volume_covered"} <= set(table.columns)
+    assert set(table["unit"]) == {"A", "B", "C"}  # D has no volumes: left out, and said
+    assert "unit D, period 2026-Q1: no dossier volumes" in err
+    assert "1 cell(s) with dossiers and no respondent" in err
+    empty = pd.read_csv(tmp_path / "out.empty_cells.csv")
+    assert empty[["unit", "field", "received"]].values.tolist() == [["A", "F4", 80.0]]
+    ref = pd.read_csv(REF / "reference_weighting.csv")
+    ref = ref[(ref["weighting"] == "poststratify") & (ref["unit"] != "*")]
+    both = ref.merge(table, on=["unit", "index"], suffixes=("_r", ""))
+    assert len(both) == 15
+    np.testing.assert_allclose(both["estimate"], both["estimate_r"], atol=1e-9)
+    np.testing.assert_allclose(both["se"], both["se_r"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--weighting", "rake"], "--weighting needs --volumes"),
+    (["--volumes", str(REF / "weighting_volumes.csv"), "--strata", "none"],
+     "the unit is the stratum"),
+])
+def test_cli_refuses_weighting_it_cannot_do(tmp_path, capsys, args, message):
+    from analysis.cli import main
+
+    code = main(["indices", str(REF / "weighting_answers.csv"), "--by", "unit",
+                 "--out", str(tmp_path / "o.csv"), *args])
+    assert code == 2
+    assert message in capsys.readouterr().err
