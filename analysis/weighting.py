@@ -280,9 +280,11 @@ def _adjusted_variance(u: pd.DataFrame, w: np.ndarray, stratum: np.ndarray,
     resp = u["_resp"].to_numpy()
     score = u["_u"].to_numpy(dtype=float)
     c = np.where(n_s > 1, n_s / np.maximum(n_s - 1, 1), 1.0)
+    order = np.argsort(stratum, kind="stable")
+    members = np.split(order, np.cumsum(n_s)[:-1])  # respondents of each stratum
     for key, rows in u.groupby("_key", sort=False).indices.items():
         # post-strata lie within a unit, the stratum: only the key's strata change
-        sel = np.flatnonzero(np.isin(stratum, np.unique(stratum[resp[rows]])))
+        sel = np.concatenate([members[h] for h in np.unique(stratum[resp[rows]])])
         pos = np.full(len(w), -1)
         pos[sel] = np.arange(len(sel))
         x = np.zeros(len(sel))
