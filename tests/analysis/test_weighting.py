@@ -1,6 +1,7 @@
 """Weighting to dossier volumes (issue 17 item 1) against R survey 4.1.1:
 reference/make_weighting_reference.R (respondent-level design, unit as stratum,
-postStratify / rake on the dossier counts, svyratio). Data: make_weighting_data.py —
+postStratify / rake on the dossier counts, svyratio; svycontrast of the item ratios for
+the element and overall indices). Data: make_weighting_data.py —
 unit A has a field with dossiers and no respondent (F4) and a one-respondent field (F3).
 
 Tolerances: estimates 1e-9 absolute, SE 1e-6 relative, design df exact."""
@@ -36,7 +37,7 @@ def _ours(answers, weighting: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     by_unit, empty = weighted_indices(answers, vol, by=["unit"], weighting=weighting)
     whole, _ = weighted_indices(answers, vol, by=[], weighting=weighting)
     both = pd.concat([by_unit, whole.assign(unit="*")], ignore_index=True)
-    return both[both["level"].isin(["item", "pooled"])], empty
+    return both, empty
 
 
 @pytest.mark.parametrize("weighting", sorted(FILES))
@@ -45,7 +46,9 @@ def test_weighted_indices_match_r_postStratify_and_rake(answers, weighting):
     ref = pd.read_csv(REF / "reference_weighting.csv")
     ref = ref[ref["weighting"] == weighting]
     both = ref.merge(ours, on=["unit", "index"], suffixes=("_r", ""), validate="one_to_one")
-    assert len(both) == len(ref) == 20  # 3 units + the whole file, pooled + 4 items
+    # 3 units + the whole file × (pooled, 4 items, 2 elements, overall)
+    assert len(both) == len(ref) == 32
+    assert set(both["level"]) == {"item", "element", "overall", "pooled"}
     np.testing.assert_allclose(both["estimate"], both["estimate_r"], rtol=0, atol=1e-9)
     np.testing.assert_allclose(both["se"], both["se_r"], rtol=1e-6)
     np.testing.assert_array_equal(both["design_df"], both["design_df_r"])
@@ -149,7 +152,7 @@ def test_cli_writes_the_weighted_table_and_the_empty_cells(tmp_path, capsys):
     ref = pd.read_csv(REF / "reference_weighting.csv")
     ref = ref[(ref["weighting"] == "poststratify") & (ref["unit"] != "*")]
     both = ref.merge(table, on=["unit", "index"], suffixes=("_r", ""))
-    assert len(both) == 15
+    assert len(both) == 24
     np.testing.assert_allclose(both["estimate"], both["estimate_r"], atol=1e-9)
     np.testing.assert_allclose(both["se"], both["se_r"], rtol=1e-6)
 

@@ -7,7 +7,9 @@
 # unit x channel (rake), with the dossier counts of the cells that have respondents
 # (a cell with dossiers and no respondent cannot be weighted: it is reported apart).
 # Then svyratio(~sat, ~ans) per unit (domain = subset) and over the whole file, and
-# degf of the domain. Output: reference_weighting.csv.
+# degf of the domain; the element indices (mean of their items' ratios) and the overall
+# index (mean of the elements) by svyratio of every item (covmat = TRUE) + svycontrast.
+# Output: reference_weighting.csv.
 suppressMessages(library(survey))
 options(survey.lonely.psu = "adjust", digits = 17)
 here <- "tests/analysis/reference"
@@ -59,6 +61,20 @@ for (w in c("poststratify", "rake")) {
         weighting = w, unit = g, index = k, estimate = as.numeric(coef(r)),
         se = as.numeric(SE(r)), design_df = degf(sub), stringsAsFactors = FALSE)
     }
+    stopifnot(all(colSums(sub$variables[paste0("ans_", items)] * (weights(sub) > 0)) > 0))
+    r <- svyratio(as.formula(paste("~", paste0("sat_", items, collapse = "+"))),
+                  as.formula(paste("~", paste0("ans_", items, collapse = "+"))),
+                  sub, covmat = TRUE)
+    el <- unique(raw[c("item", "element")]); el <- el[match(items, el$item), "element"]
+    on <- paste0("sat_", items, "/ans_", items)
+    contrasts <- list()
+    for (e in unique(el)) contrasts[[e]] <- setNames((el == e) / sum(el == e), on)
+    contrasts[["overall"]] <- setNames(1 / as.numeric(table(el)[el]) / length(unique(el)), on)
+    cst <- svycontrast(r, lapply(contrasts, function(v) {
+      full <- setNames(rep(0, length(coef(r))), names(coef(r))); full[names(v)] <- v; full }))
+    rows[[length(rows) + 1]] <- data.frame(
+      weighting = w, unit = g, index = names(contrasts), estimate = as.numeric(coef(cst)),
+      se = as.numeric(SE(cst)), design_df = degf(sub), stringsAsFactors = FALSE)
   }
 }
 out <- do.call(rbind, rows)
