@@ -13,3 +13,4 @@ ELEMENT_RULES = ("mean", "pooled")
 #: share of false flags among the flags).
 ADJUSTMENTS = {"holm": "holm", "bh": "fdr_bh", "none": None}
 WEIGHTINGS = ("poststratify", "rake")  # analysis.weighting
+OVERDISPERSION = ("none", "multiplicative", "additive")  # analysis.funnel

@@ -1,11 +1,13 @@
 """Funnel plots (Spiegelhalter 2005): each unit's index against its effective number of
 respondents, with control limits around the target (issue 17 item 2).
 
-A unit's precision is its design-based one: n_eff = θ(1−θ)/se² (the respondents
-divided by the design effect, so answers clustered in respondents count once), or the
-respondents where se = 0 or θ ∈ {0, 1} (one trial per respondent, as the fallback
-interval). Under the target t its standard error is sᵢ = √(t(1−t)/n_effᵢ) and the
-limits are t ± z(1−α/2)·sᵢ at 95% and 99.8%.
+A unit's precision is design-based: n_eff = respondents / design effect, so answers
+clustered in respondents count once. ``design_effect="common"`` (default) uses the
+median over units of each unit's deff = se²·n/(θ(1−θ)); ``"unit"`` uses each unit's
+own, which is noisy for small units (with it, 6–9% of small units at the target fell
+outside the 95% limits instead of 5%: bench/funnel_coverage.py). A unit with se = 0 or
+θ ∈ {0, 1} counts deff 1 under ``"unit"``. Under the target t a unit's standard error
+is sᵢ = √(t(1−t)/n_effᵢ) and the limits t ± z(1−α/2)·sᵢ at 95% and 99.8%.
 
 Overdispersion (more spread between units than sampling explains): ``multiplicative``
 inflates sᵢ by √φ, φ = the mean of the 10%-winsorised zᵢ², when φ > 1; ``additive``
@@ -19,9 +21,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.choices import OVERDISPERSION
+
 __all__ = ["OVERDISPERSION", "LEVELS", "funnel_limits", "funnel_table"]
 
-OVERDISPERSION = ("none", "multiplicative", "additive")
 LEVELS = (0.95, 0.998)
 
 
@@ -32,7 +35,9 @@ def _winsorised_mean_square(z: np.ndarray, trim: float) -> float:
 
 def funnel_limits(target: float, n_eff: np.ndarray, level: float, scale: float = 1.0,
                   tau2: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Control limits t ± z(1−α/2)·√(scale·t(1−t)/n_eff + τ²), clipped to [0, 1]."""
+    """Control limits t ± z(1−α/2)·√(scale·t(1−t)/n_eff + τ²), clipped to [0, 1]
+    (limits on the logit scale were tried: they flag units at 100% as above a limit
+    under 1, 3% of small units at t = 0.95 outside 99.8%)."""
     n_eff = np.asarray(n_eff, dtype=float)
     sd = np.sqrt(scale * target * (1 - target) / n_eff + tau2)
     q = stats.norm.ppf(1 - (1 - level) / 2)
@@ -40,9 +45,11 @@ def funnel_limits(target: float, n_eff: np.ndarray, level: float, scale: float =
 
 
 def funnel_table(table: pd.DataFrame, target: float, overdispersion: str = "none",
-                 trim: float = 0.1) -> tuple[pd.DataFrame, dict]:
+                 trim: float = 0.1, design_effect: str = "common"
+                 ) -> tuple[pd.DataFrame, dict]:
     """``(rows, fit)``. ``table``: one row per unit with ``estimate, se,
-    n_respondents`` (an engine table filtered to one index). ``rows`` adds ``n_eff, z,
+    n_respondents`` (an engine table filtered to one index, one row per unit: the
+    common design effect is taken over these rows). ``rows`` adds ``n_eff, z,
     low_95, high_95, low_998, high_998, outside_95, outside_998`` (``above``, ``below``
     or ``""``); ``fit`` = ``{"overdispersion", "phi", "scale", "tau2", "units",
     "target"}`` to print on
@@ -50,6 +57,8 @@ def funnel_table(table: pd.DataFrame, target: float, overdispersion: str = "none
     multiplicative with φ > 1)."""
     if overdispersion not in OVERDISPERSION:
         raise ValueError(f"overdispersion must be one of {OVERDISPERSION}")
+    if design_effect not in ("common", "unit"):
+        raise ValueError("design_effect must be 'common' or 'unit'")
     if not 0 < target < 1:
         raise ValueError(f"target must be in (0, 1), got {target}")
     out = table.copy()
@@ -58,7 +67,12 @@ def funnel_table(table: pd.DataFrame, target: float, overdispersion: str = "none
     n = out["n_respondents"].to_numpy(dtype=float)
     ok = (se > 0) & (p > 0) & (p < 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        n_eff = np.where(ok, p * (1 - p) / se**2, n)
+        deff_unit = np.where(ok, se**2 * n / (p * (1 - p)), 1.0)
+    if design_effect == "common":
+        deff = float(np.median(deff_unit[ok])) if ok.any() else 1.0
+        n_eff = n / deff
+    else:
+        n_eff = n / deff_unit
     s2 = target * (1 - target) / n_eff
     z = (p - target) / np.sqrt(s2)
     phi = _winsorised_mean_square(z, trim) if len(z) else np.nan
@@ -75,5 +89,6 @@ def funnel_table(table: pd.DataFrame, target: float, overdispersion: str = "none
         out[f"low_{tag}"], out[f"high_{tag}"] = lo, hi
         out[f"outside_{tag}"] = np.select([p > hi, p < lo], ["above", "below"], "")
     fit = {"overdispersion": overdispersion, "phi": phi, "scale": scale, "tau2": tau2,
-           "units": len(out), "target": target}
+           "units": len(out), "target": target, "design_effect": design_effect,
+           "deff": deff if design_effect == "common" else np.nan}
     return out, fit
