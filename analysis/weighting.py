@@ -161,6 +161,9 @@ def respondent_weights(answers: pd.DataFrame, volumes: pd.DataFrame,
             w = w * target / total
         if weighting == "poststratify" or worst < tol:
             break
+    else:
+        raise VolumesError(f"raking did not converge (a margin still off by {worst:.1e} after "
+                           "1000 sweeps): the margins may contradict each other")
     resp["weight"] = w
     empty_cells = (pd.concat(empty, ignore_index=True) if empty
                    else pd.DataFrame(columns=[*KEYS, *used, "received"]))

@@ -169,3 +169,18 @@ def test_cli_refuses_weighting_it_cannot_do(tmp_path, capsys, args, message):
                  "--out", str(tmp_path / "o.csv"), *args])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_raking_that_cannot_converge_is_refused():
+    """Every F1 respondent came in person and every F2 respondent online: margins of
+    100/50 by field and 50/100 by channel have the same total but no weights fit both."""
+    answers = pd.DataFrame({
+        "response_id": ["a", "b", "c", "d"], "unit": "U", "period": "P",
+        "field": ["F1", "F1", "F2", "F2"],
+        "channel": ["truc_tiep", "truc_tiep", "truc_tuyen", "truc_tuyen"],
+        "element": "E", "item": "I", "value": [5.0, 4.0, 2.0, 5.0]})
+    vol = pd.DataFrame({"unit": "U", "period": "P", "field": ["F1", "F2", "", ""],
+                        "channel": ["", "", "truc_tiep", "truc_tuyen"],
+                        "received": [100.0, 50.0, 50.0, 100.0]})
+    with pytest.raises(VolumesError, match="raking did not converge"):
+        respondent_weights(answers, vol, "rake")
