@@ -7,7 +7,8 @@ Public API (see docs/analysis.md):
   :func:`indices_from_patterns` — the same from respondents' answer patterns.
 - :mod:`analysis.io` — the CSV readers; :mod:`analysis.intervals` — interval
   functions; :mod:`analysis.targets` — target judgement; :mod:`analysis.periods` —
-  reporting periods.
+  reporting periods; :mod:`analysis.weighting` — indices weighted to dossier volumes;
+  :mod:`analysis.funnel` — funnel-plot limits.
 
 The names below load on first use (PEP 562): ``import analysis`` itself imports
 neither numpy nor scipy, statsmodels or matplotlib, so that ``python -m analysis
@@ -34,6 +35,9 @@ _EXPORTS = {
     "apply_targets": "analysis.targets",
     "judge_target": "analysis.targets",
     "n_needed": "analysis.targets",
+    "read_volumes": "analysis.weighting",
+    "weighted_indices": "analysis.weighting",
+    "funnel_table": "analysis.funnel",
 }
 
 __all__ = sorted(_EXPORTS)

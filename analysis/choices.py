@@ -12,3 +12,5 @@ ELEMENT_RULES = ("mean", "pooled")
 #: controls the family-wise error rate, ``bh`` the false discovery rate (expected
 #: share of false flags among the flags).
 ADJUSTMENTS = {"holm": "holm", "bh": "fdr_bh", "none": None}
+WEIGHTINGS = ("poststratify", "rake")  # analysis.weighting
+OVERDISPERSION = ("none", "multiplicative", "additive")  # analysis.funnel

@@ -31,6 +31,7 @@ __all__ = [
     "score_coefficients",
     "pass2_sums",
     "finish",
+    "effective_df",
 ]
 
 
@@ -163,11 +164,13 @@ def score_coefficients(
 
 
 def pass2_sums(coded: CodedAnswers, coefficients: pd.DataFrame) -> pd.DataFrame:
-    """Pass 2: ``<by…>, level, index, stratum, n_respondents, n_answers, sum_z, sum_z2``.
+    """Pass 2: ``<by…>, level, index, stratum, n_respondents, n_answers, sum_z, sum_z2,
+    sum_z3, sum_z4``.
 
     Per respondent i and index j: z_ij = w_i Σ_k (a_jk y_ik − b_jk) over i's valid
     answers to the index's items; then per group × level × index × stratum the number
-    of respondents with ≥ 1 such answer, the number of answers, Σz and Σz².
+    of respondents with ≥ 1 such answer, the number of answers, Σz, Σz², Σz³ and Σz⁴
+    (the last two for the Satterthwaite df, :func:`effective_df`).
     """
     by = list(coded.by)
     n_items = len(coded.items)
@@ -225,9 +228,37 @@ def pass2_sums(coded: CodedAnswers, coefficients: pd.DataFrame) -> pd.DataFrame:
         out["n_answers"] = (n_cell if rj_m is None else
                             np.bincount(inv, weights=rj_m, minlength=len(uniq)).astype(np.int64))
         out["sum_z"] = np.bincount(inv, weights=rj_z, minlength=len(uniq))
-        out["sum_z2"] = np.bincount(inv, weights=rj_z * rj_z, minlength=len(uniq))
+        z2 = rj_z * rj_z
+        out["sum_z2"] = np.bincount(inv, weights=z2, minlength=len(uniq))
+        out["sum_z3"] = np.bincount(inv, weights=z2 * rj_z, minlength=len(uniq))
+        out["sum_z4"] = np.bincount(inv, weights=z2 * z2, minlength=len(uniq))
         parts.append(out)
     return pd.concat(parts, ignore_index=True)
+
+
+def _squared_terms(score_sums: pd.DataFrame, n_h: np.ndarray) -> np.ndarray:
+    """Σ eᵢ² per score_sums row, eᵢ = cₕ(zᵢ − z̄ₕ)² respondent i's term of V: cₕ = nₕ/(nₕ−1),
+    z̄ₕ = Σz/nₕ over the whole stratum (the nₕ − n_respondents respondents of the stratum
+    outside the cell have z = 0 and add z̄ₕ⁴ each); a lonely PSU (nₕ = 1): eᵢ = zᵢ²."""
+    s1, s2 = score_sums["sum_z"].to_numpy(), score_sums["sum_z2"].to_numpy()
+    s3, s4 = score_sums["sum_z3"].to_numpy(), score_sums["sum_z4"].to_numpy()
+    lonely = n_h <= 1
+    m = np.where(lonely, 0.0, s1 / np.where(lonely, 1.0, n_h))
+    c = np.where(lonely, 1.0, n_h / np.where(lonely, 2.0, n_h - 1))
+    fourth = s4 - 4 * m * s3 + 6 * m * m * s2 - 4 * m**3 * s1 + n_h * m**4
+    return c * c * np.maximum(np.where(lonely, s4, fourth), 0.0)
+
+
+def effective_df(var: np.ndarray, sum_e2: np.ndarray, design_df: np.ndarray) -> np.ndarray:
+    """Satterthwaite (1946) df of V = Σᵢ eᵢ with each respondent's term eᵢ taken as a
+    one-df variance component: (Σe)²/Σe², never above the design df (respondents −
+    strata). Equal terms give n; a few respondents carrying most of the variance
+    (many answers each, extreme satisfaction) give few df, and a wider interval. Where
+    V = 0 the design df is kept (the interval falls back anyway)."""
+    var, sum_e2, design_df = (np.asarray(a, dtype=float) for a in (var, sum_e2, design_df))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sat = np.where((var > 0) & (sum_e2 > 0), var * var / sum_e2, np.inf)
+    return np.minimum(design_df, sat)
 
 
 def finish(
@@ -242,9 +273,11 @@ def finish(
     """Estimates, SE, df, design effect and intervals from the sufficient statistics.
 
     estimate θ_j = Σ_k a_jk·sum_wy_k; V = Σₕ [nₕ>1]·nₕ/(nₕ−1)·(Σz² − (Σz)²/nₕ)
-    + [nₕ=1]·Σz² (lonely PSU "adjust"); se = √V; df = respondents − strata among them
-    (R ``degf`` of the domain subset); deff = V / (θ(1−θ)/n_respondents).
-    Returns ``<by…>, level, index, estimate, ci_low, ci_high, se, df, deff,
+    + [nₕ=1]·Σz² (lonely PSU "adjust"); se = √V; design_df = respondents − strata among
+    them (R ``degf`` of the domain subset); df = the Satterthwaite df of V, at most
+    design_df (:func:`effective_df`), which the interval and so the verdict use;
+    deff = V / (θ(1−θ)/n_respondents).
+    Returns ``<by…>, level, index, estimate, ci_low, ci_high, se, df, design_df, deff,
     n_respondents, n_answers, method``.
     """
     by = list(by)
@@ -267,17 +300,20 @@ def finish(
     s1, s2 = score_sums["sum_z"].to_numpy(), score_sums["sum_z2"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         centred = np.where(n_h > 1, n_h / (n_h - 1) * (s2 - s1 * s1 / n_h), s2)
+        squares = _squared_terms(score_sums, n_h)
     ss = pd.DataFrame({"_key": gj_score, "_v": np.maximum(centred, 0.0),
+                       "_e2": squares,
                        "n_respondents": score_sums["n_respondents"].to_numpy(),
                        "n_answers": score_sums["n_answers"].to_numpy()})
     agg = ss.groupby("_key", sort=False).agg(
-        var=("_v", "sum"), n_respondents=("n_respondents", "sum"),
+        var=("_v", "sum"), e2=("_e2", "sum"), n_respondents=("n_respondents", "sum"),
         n_answers=("n_answers", "sum"), n_strata=("_v", "size"),
     )
     res = est.join(agg, on="_key", how="inner")
     p = res["estimate"].to_numpy()
     se = np.sqrt(res["var"].to_numpy())
-    df = (res["n_respondents"] - res["n_strata"]).to_numpy(dtype=float)
+    design_df = (res["n_respondents"] - res["n_strata"]).to_numpy(dtype=float)
+    df = effective_df(res["var"].to_numpy(), res["e2"].to_numpy(), design_df)
     with np.errstate(divide="ignore", invalid="ignore"):
         deff = res["var"].to_numpy() / (p * (1 - p) / res["n_respondents"].to_numpy())
     table = interval_table(p, se, df, res["n_answers"].to_numpy(),
@@ -286,6 +322,7 @@ def finish(
     out["estimate"] = table["p"]
     out["ci_low"], out["ci_high"], out["se"] = table["ci_low"], table["ci_high"], table["se"]
     out["df"] = df
+    out["design_df"] = design_df
     out["deff"] = deff
     out["n_respondents"] = res["n_respondents"].to_numpy()
     out["n_answers"] = res["n_answers"].to_numpy()

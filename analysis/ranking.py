@@ -138,7 +138,8 @@ def rank_units(
     Columns: ``<within…>, unit, estimate, ci_low, ci_high, n_respondents, n_effective,
     shrunken, shrunken_low, shrunken_high, shrinkage, rank, rank_low, rank_high,
     rankable, note, prior_mean, prior_strength`` (+ ``p_below_target``, the posterior
-    probability θ < target, when ``target`` is given). Sorted by rank.
+    probability θ < target, and ``p_meet_target`` = P(θ ≥ target), when ``target`` is
+    given: "xác suất đạt chỉ tiêu"). Sorted by rank.
     """
     sel = (results["level"] == level_name) & (
         results["index"].astype(str) == (index if index is not None else level_name))
@@ -170,6 +171,7 @@ def rank_units(
     if target is not None:
         out["p_below_target"] = stats.beta.cdf(target, cols["mu"] * cols["m"] + y,
                                                (1 - cols["mu"]) * cols["m"] + n - y)
+        out["p_meet_target"] = 1 - out["p_below_target"]
     asc = [True] * (len(within) + 1) + [False]
     out = out.sort_values([*within, "rank", "shrunken"], ascending=asc, na_position="last",
                           kind="stable")

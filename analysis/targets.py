@@ -104,13 +104,16 @@ def independent_answers(method) -> np.ndarray:
 def n_needed(
     estimate: np.ndarray, target: np.ndarray, deff: np.ndarray, level: float = 0.95,
     df: np.ndarray | None = None, n_respondents: np.ndarray | None = None,
+    design_df: np.ndarray | None = None,
 ) -> np.ndarray:
     """Respondents for the two-sided ``level`` interval to decide against the target,
     at the observed index and design effect (deff per respondent, see ``finish``).
 
     0 < p < 1: the smallest n with t(1−α/2, n − s)·√(deff/(n p(1−p))) ≤ |logit p −
-    logit t|, s = n_respondents − df the strata of the cell (the logit interval that
-    decides the verdict; normal quantile when ``df`` is not given); deff missing, 0 or
+    logit t|, s = n_respondents − design_df the strata of the cell (the logit interval
+    that decides the verdict; normal quantile when ``df`` is not given), and the df at n
+    scaled as now, (n − s)·df/design_df (the Satterthwaite share keeps; ``design_df``
+    defaults to ``df``); deff missing, 0 or
     below DEFF_ZERO (se = 0: the fallback counts one trial per respondent) counts as 1.
     p = 1: the Clopper–Pearson bound with all satisfied, n = ⌈ln(α/2)/ln t⌉; p = 0:
     n = ⌊ln(α/2)/ln(1−t)⌋ + 1. With ``n_respondents``, never below n_respondents + 1
@@ -125,12 +128,14 @@ def n_needed(
         gap = p * (1 - p) * (special.logit(p) - special.logit(t)) ** 2
         out = np.ceil(deff * z**2 / gap - 1e-9)
         if df is not None:
+            d_df = np.asarray(df if design_df is None else design_df, dtype=float)
+            share = np.where(d_df > 0, np.asarray(df, float) / np.where(d_df > 0, d_df, 1.0),
+                             1.0)
             strata = np.ones_like(p)
             if n_respondents is not None:
-                strata = np.maximum(np.asarray(n_respondents, float) - np.asarray(df, float),
-                                    1.0)
+                strata = np.maximum(np.asarray(n_respondents, float) - d_df, 1.0)
             for _ in range(60):  # t(n − s) falls as n grows: the fixed point from below
-                q = stats.t.ppf(1 - half_alpha, np.maximum(out - strata, 1.0))
+                q = stats.t.ppf(1 - half_alpha, np.maximum((out - strata) * share, 1.0))
                 new = np.ceil(deff * q**2 / gap - 1e-9)
                 new = np.where(np.isfinite(new), np.maximum(new, out), new)
                 if np.array_equal(new, out, equal_nan=True):
@@ -161,15 +166,18 @@ def judge_target(
     target: float,
     level: float = 0.95,
     n_respondents: int | None = None,
+    design_df: float | None = None,
 ) -> TargetJudgement:
     """Judge one index against a target with the default logit interval (for dashboards).
 
-    Interval expit(logit p ± t(df)·se/(p(1−p))); when it does not exist (p ∈ {0,1},
+    Interval expit(logit p ± t(df)·se/(p(1−p))), df the engine's (Satterthwaite) df and
+    ``design_df`` its design df (for ``n_needed``); when it does not exist (p ∈ {0,1},
     se = 0, df < 1) the Clopper–Pearson fallback with one trial per respondent, which
     needs ``n_respondents`` (else df + 1 is used).
     """
     n_r = n_respondents if n_respondents is not None else df + 1
-    row = judge_targets([estimate], [se], [df], [deff], [target], level, [n_r])
+    row = judge_targets([estimate], [se], [df], [deff], [target], level, [n_r],
+                        None if design_df is None else [design_df])
     return TargetJudgement(str(row["status"][0]), float(row["p_value"][0]),
                            float(row["n_needed"][0]), float(row["ci_low"][0]),
                            float(row["ci_high"][0]))
@@ -183,6 +191,7 @@ def judge_targets(
     target: np.ndarray,
     level: float = 0.95,
     n_respondents: np.ndarray | None = None,
+    design_df: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """:func:`judge_target` for many indices at once (a dashboard's 700 units): arrays
     ``status, p_value, n_needed, ci_low, ci_high``, one element per index."""
@@ -194,7 +203,7 @@ def judge_targets(
     tab = interval_table(estimate, se, df, n_r, n_r, "logit", level)
     lo, hi = np.asarray(tab["ci_low"], dtype=float), np.asarray(tab["ci_high"], dtype=float)
     status = target_status(lo, hi, target)
-    need = n_needed(tab["p"], target, deff, level, df, n_r)
+    need = n_needed(tab["p"], target, deff, level, df, n_r, design_df)
     return {"status": status,
             "p_value": target_p_value(tab["p"], tab["se"], df, target, tab["method"], n_r, n_r,
                                       level),
@@ -235,7 +244,8 @@ def apply_targets(results: pd.DataFrame, targets: pd.DataFrame, level: float = 0
     p_value = target_p_value(out["estimate"], out["se"], out["df"], t, out["method"],
                              out["n_answers"], out["n_respondents"], level)
     out["p_value"] = np.where(judged, p_value, np.nan)
-    need = n_needed(out["estimate"], t, out["deff"], level, out["df"], out["n_respondents"])
+    need = n_needed(out["estimate"], t, out["deff"], level, out["df"], out["n_respondents"],
+                    out["design_df"] if "design_df" in out.columns else None)
     need = np.where(status == "inconclusive", need, np.nan)
     out["n_needed"] = pd.array(need, dtype="Float64")
     out["n_needed"] = out["n_needed"].round().astype("Int64")

@@ -11,10 +11,12 @@ from analysis.change import trend_series
 from analysis.cli.common import indices, read
 from analysis.figures.distribution import distribution_plot
 from analysis.figures.forest import forest_plot
+from analysis.figures.funnel import funnel_plot
 from analysis.figures.heatmap import heatmap
 from analysis.figures.priority_matrix import priority_matrix
 from analysis.figures.style import save_figure
 from analysis.figures.trend import trend_plot
+from analysis.funnel import funnel_table
 from analysis.io import InputError, read_names
 from analysis.priority import priority_table
 
@@ -22,8 +24,8 @@ __all__ = ["run_figures"]
 
 
 def run_figures(args: argparse.Namespace) -> None:
-    """Write forest, heatmap, trend, distribution (and priority, with overall answers)
-    as PNG + SVG into ``args.outdir``."""
+    """Write forest, heatmap, trend, distribution (and priority, with overall answers;
+    funnel, with a target) as PNG + SVG into ``args.outdir``."""
     out = Path(args.outdir)
     unit, per = args.unit, args.period_column
     df, overall = read(args, [unit, per])
@@ -37,6 +39,9 @@ def run_figures(args: argparse.Namespace) -> None:
     loc = args.locale
     ov = cur[cur["level"] == "overall"]
     save_figure(forest_plot(ov, label=unit, target=args.target, locale=loc), out / "forest")
+    if args.target is not None:  # beside the forest plot: the comparison against the target
+        rows, fit = funnel_table(ov, args.target, args.overdispersion)
+        save_figure(funnel_plot(rows, fit, label=unit, locale=loc), out / "funnel")
     save_figure(heatmap(cur[cur["level"] == "element"], row=unit, names=names, locale=loc),
                 out / "heatmap")
     units = [u.strip() for u in args.trend_units.split(",") if u.strip()]

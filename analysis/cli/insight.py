@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.choices import ADJUSTMENTS
+from analysis.choices import ADJUSTMENTS, OVERDISPERSION
 from analysis.cli.common import (
     UsageError,
     add_common,
@@ -178,6 +178,9 @@ def add_insight_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--names", default=None, help="NAMES.csv: code,name for elements/items")
     p.add_argument("--trend-units", default="", help="comma-separated units (≤ 8) to trend")
     p.add_argument("--locale", choices=("vi", "en"), default="vi")
+    p.add_argument("--overdispersion", choices=OVERDISPERSION, default="none",
+                   help="funnel plot (with --target): widen the limits by a multiplicative "
+                        "factor or an additive between-unit variance estimated from the units")
     p.set_defaults(handler=run_figures)
 
 

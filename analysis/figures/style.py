@@ -58,7 +58,18 @@ LOCALES: dict[str, dict[str, str]] = {
         "fix first": "Ưu tiên cải thiện", "keep up": "Duy trì",
         "secondary": "Cải thiện sau", "low priority": "Theo dõi",
         "importance unknown": "Chưa xác định",
+        "prio_caption": "Số trên mỗi điểm là thứ hạng ưu tiên (tỷ lệ chưa hài lòng × mức độ "
+                        "ảnh hưởng); màu là nhóm ưu tiên, xếp theo thứ hạng chứ không theo vị "
+                        "trí trên biểu đồ, nên biểu đồ không chia góc phần tư.",
         "band": "Khoảng tin cậy {level}", "n": "n",
+        "funnel_title": "Biểu đồ phễu: chỉ số so với chỉ tiêu",
+        "funnel_x": "Số người trả lời hiệu dụng (đã tính hiệu ứng thiết kế)",
+        "funnel_limit": "Giới hạn kiểm soát {level}%",
+        "funnel_none": "Giới hạn chỉ tính sai số chọn mẫu (không hiệu chỉnh phân tán quá mức).",
+        "funnel_mult": "Phân tán quá mức, nhân: φ = {phi} (z² rút gọn 10%); phương sai "
+                       "nhân với {scale}.",
+        "funnel_add": "Phân tán quá mức, cộng: độ lệch giữa các đơn vị τ = {tau} "
+                      "(DerSimonian–Laird).",
     },
     "en": {
         "forest_title": "Satisfaction index by unit",
@@ -76,7 +87,18 @@ LOCALES: dict[str, dict[str, str]] = {
         "fix first": "Fix first", "keep up": "Keep up",
         "secondary": "Improve later", "low priority": "Monitor",
         "importance unknown": "Importance unknown",
+        "prio_caption": "The number on each point is its priority rank (share not satisfied "
+                        "× influence); the colour is its priority group, set by the rank and "
+                        "not by its place on the chart, so the chart has no quadrants.",
         "band": "{level} confidence interval", "n": "n",
+        "funnel_title": "Funnel plot: index against the target",
+        "funnel_x": "Effective respondents (design effect taken into account)",
+        "funnel_limit": "{level}% control limits",
+        "funnel_none": "Limits reflect sampling error only (no overdispersion adjustment).",
+        "funnel_mult": "Overdispersion, multiplicative: φ = {phi} (10% winsorised z²); "
+                       "variance multiplied by {scale}.",
+        "funnel_add": "Overdispersion, additive: between-unit sd τ = {tau} "
+                      "(DerSimonian–Laird).",
     },
 }
 

@@ -89,7 +89,9 @@ def judge_rows(rows: pd.DataFrame, targets: list[AppliedTarget | None]) -> list[
     value = np.array([targets[i].value for i in have], dtype=float)
     j = judge_targets(sub["estimate"].astype(float).to_numpy(), sub["se"].astype(float).to_numpy(),
                       sub["df"].astype(float).to_numpy(), np.where(deff == deff, deff, 1.0),
-                      value, n_respondents=sub["n_respondents"].astype(int).to_numpy())
+                      value, n_respondents=sub["n_respondents"].astype(int).to_numpy(),
+                      design_df=(sub["design_df"].astype(float).to_numpy()
+                                 if "design_df" in sub.columns else None))
     for k, i in enumerate(have):
         nn = float(j["n_needed"][k])
         out[i] = {"target": targets[i].value, "status": str(j["status"][k]),

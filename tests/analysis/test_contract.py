@@ -34,10 +34,11 @@ def _sql_like_tables(answers: pd.DataFrame, rule: str):
     joined["z"] = joined["weight"] * (joined["a"] * joined["y"] - joined["b"])
     per_resp = joined.groupby([*BY, "level", "index", "stratum", "response_id"],
                               as_index=False).agg(z=("z", "sum"), m=("z", "size"))
-    per_resp["z2"] = per_resp["z"] ** 2
+    for power in (2, 3, 4):
+        per_resp[f"z{power}"] = per_resp["z"] ** power
     score_sums = per_resp.groupby([*BY, "level", "index", "stratum"], as_index=False).agg(
         n_respondents=("z", "size"), n_answers=("m", "sum"), sum_z=("z", "sum"),
-        sum_z2=("z2", "sum"))
+        sum_z2=("z2", "sum"), sum_z3=("z3", "sum"), sum_z4=("z4", "sum"))
     return item_sums, coef, score_sums, stratum_sizes, items
 
 
@@ -49,16 +50,17 @@ def test_hand_built_sums_give_the_csv_result(rule: str, method: str) -> None:
     assert list(item_sums.columns) == [*BY, "item", "sum_wy", "sum_wx", "n_answers"]
     assert list(coef.columns) == [*BY, "level", "index", "item", "a", "b"]
     assert list(score_sums.columns) == [*BY, "level", "index", "stratum", "n_respondents",
-                                        "n_answers", "sum_z", "sum_z2"]
+                                        "n_answers", "sum_z", "sum_z2", "sum_z3",
+                                        "sum_z4"]
     via_sql = sort_results(
         finish(item_sums, coef, score_sums, stratum_sizes, BY, method), BY, items)
     via_csv = compute_indices(answers, by=BY, method=method, element_rule=rule)
     assert len(via_csv) == len(via_sql) > 50
     pd.testing.assert_frame_equal(via_csv[[*BY, "level", "index", "method", "n_respondents",
-                                           "n_answers", "df"]],
+                                           "n_answers", "design_df"]],
                                   via_sql[[*BY, "level", "index", "method", "n_respondents",
-                                           "n_answers", "df"]])
-    for col in ["estimate", "se", "ci_low", "ci_high"]:
+                                           "n_answers", "design_df"]])
+    for col in ["estimate", "se", "ci_low", "ci_high", "df"]:
         np.testing.assert_allclose(via_csv[col], via_sql[col], rtol=1e-12, atol=1e-15)
 
 

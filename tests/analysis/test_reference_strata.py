@@ -38,12 +38,12 @@ def test_unit_period_cells_match_r_with_units_as_strata(answers, reference):
     cells = reference[reference["kind"] == "cell"]
     by_unit = _pooled(compute_indices(answers, by=["unit", "period"]))
     whole = _pooled(compute_indices(answers, by=["period"])).assign(unit="*")
-    ours = pd.concat([by_unit, whole])[["unit", "period", "estimate", "se", "df"]]
+    ours = pd.concat([by_unit, whole])[["unit", "period", "estimate", "se", "design_df"]]
     both = cells.merge(ours, on=["unit", "period"], suffixes=("_r", ""))
     assert len(both) == len(cells) == 10
     np.testing.assert_allclose(both["estimate"], both["estimate_r"], atol=1e-9)
     np.testing.assert_allclose(both["se"], both["se_r"], rtol=1e-6, atol=1e-12)
-    np.testing.assert_array_equal(both["df"], both["df_r"])
+    np.testing.assert_array_equal(both["design_df"], both["df"])  # R's degf
 
 
 def test_joint_change_se_and_df_match_svycontrast(answers, reference):

@@ -73,10 +73,14 @@ def test_figures(answers_csv, tmp_path, capsys):
     names.write_text("code,name\nPA,\"Tiếp nhận, xử lý góp ý, phản ánh, kiến nghị\"\n",
                      encoding="utf-8")
     assert run(capsys, "figures", answers_csv, "--outdir", tmp_path / "f", "--overall-item",
-               "HL", "--target", "0.8", "--names", names, "--locale", "en") == (0, "")
+               "HL", "--target", "0.8", "--names", names, "--locale", "en",
+               "--overdispersion", "additive") == (0, "")
     made = sorted(p.name for p in (tmp_path / "f").iterdir())
-    assert made == sorted(f"{n}.{e}" for n in ("forest", "heatmap", "trend", "distribution",
-                                               "priority") for e in ("png", "svg"))
+    assert made == sorted(f"{n}.{e}" for n in ("forest", "funnel", "heatmap", "trend",
+                                               "distribution", "priority")
+                          for e in ("png", "svg"))
+    svg = (tmp_path / "f" / "funnel.svg").read_text(encoding="utf-8")
+    assert "DerSimonian" in svg  # the overdispersion choice is printed on the figure
 
 
 @pytest.mark.parametrize(

@@ -131,3 +131,28 @@ def test_dollar_signs_in_names_stay_text(results):
     fig.savefig(io.BytesIO(), format="png")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert any(s.startswith("UBND $\\frac{") for s in labels)
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_priority_matrix_draws_no_mean_quadrants_that_contradict_the_labels(locale):
+    """Issue 13 item 5: the #1 element (highest dissatisfaction × importance) sits under
+    the mean importance, so mean lines would put it in the "improve later" corner while
+    its label says "fix first". The figure draws no such lines, colours each point by
+    its label, and a caption says that the colours follow the rank."""
+    from analysis.figures.priority_matrix import _QUADRANT_COLOURS
+    from analysis.figures.style import text
+
+    tab = pd.DataFrame({
+        "index": ["A", "B", "C"], "importance": [0.30, 0.40, 0.30],
+        "dissatisfaction": [0.50, 0.20, 0.10], "dissatisfaction_low": [0.40, 0.15, 0.05],
+        "dissatisfaction_high": [0.60, 0.25, 0.15], "priority": [0.15, 0.08, 0.03],
+        "rank": [1, 2, 3], "quadrant": ["fix first", "keep up", "low priority"]})
+    assert tab.loc[0, "importance"] < tab["importance"].mean()  # left of the mean line
+    fig = priority_matrix(tab, locale=locale)
+    ax, key = fig.axes[0], fig.axes[1]
+    assert len(ax.lines) == 0  # no axvline / axhline at the means
+    colours = ax.collections[1].get_facecolors()  # the scatter, in rank order
+    assert matplotlib.colors.to_hex(colours[0]) == _QUADRANT_COLOURS["fix first"].lower()
+    texts = [t.get_text().replace("\n", " ") for t in key.texts]
+    assert text("prio_caption", locale) in texts
+    assert not any("↗" in t.get_text() for t in ax.texts)
