@@ -20,13 +20,12 @@ from survey_app.api.routes import _limit_key, _seconds_to_midnight
 from survey_app.extensions import db, limiter
 from survey_app.models import Counter, DossierEvent, Field, Unit
 from survey_app.services.dossier_events import (
-    DossierEventError,
     check_event,
     existing_event,
     record_event,
 )
 from survey_app.services.qr import qr_png, receipt_url
-from survey_app.services.receipts import ReceiptQuotaExceeded, take_link
+from survey_app.services.receipts import ReceiptLinkError, ReceiptQuotaExceeded, take_link
 from survey_app.services.survey_tokens import receipt_link_seconds, token_for_dossier_hash
 from survey_app.web.errors import render_error
 
@@ -81,7 +80,7 @@ def dossier_event():
         return render_error(400, "the body must be a JSON object")
     try:
         checked = check_event(data, g.api_unit)
-    except DossierEventError as exc:
+    except ReceiptLinkError as exc:  # DossierEventError, or a shared check's
         body, _ = render_error(422, exc.message)
         body["field"] = exc.field
         return body, 422
