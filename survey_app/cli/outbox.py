@@ -70,3 +70,33 @@ def status() -> None:
     counts = status_counts()
     for name in ("pending", "sent", "delivered", "failed", "expired"):
         click.echo(f"{name}: {counts.get(name, 0)}")
+
+
+@outbox_cli.command("coverage")
+@click.option("--period", required=True, help="A period label, e.g. 2026-Q4 or 2026-M11.")
+def coverage(period: str) -> None:
+    """Dossiers returned, invited, answered per unit × field × channel (CSV on stdout)."""
+    import csv
+    import sys
+
+    from analysis.periods import checked_period
+    from survey_app.extensions import db
+    from survey_app.models import Field, Unit
+    from survey_app.services.coverage import coverage_rows
+
+    try:
+        start, end = checked_period(period)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from None
+    units = dict(db.session.execute(db.select(Unit.id, Unit.code)).all())
+    fields = dict(db.session.execute(db.select(Field.id, Field.code)).all())
+    out = csv.writer(sys.stdout)
+    out.writerow(["period", "unit", "field", "channel", "returned", "invited", "delivered",
+                  "responses", "responses_counter_arm", "responses_later_arm",
+                  "response_rate"])
+    for row in coverage_rows(start, end):
+        rate = row.response_rate
+        out.writerow([period, units[row.unit_id], fields.get(row.field_id, ""), row.channel,
+                      row.returned, row.invited, row.delivered, row.responses,
+                      row.responses_counter_arm, row.responses_later_arm,
+                      "" if rate is None else f"{rate:.4f}"])
