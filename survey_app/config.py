@@ -43,6 +43,7 @@
 | SIPAS_ZALO_ZNS_URL          | Zalo ZNS "send template message" endpoint             | https://business.openapi.zalo.me/message/template |
 | SIPAS_ZALO_ACCESS_TOKEN     | Zalo Official Account access token                   | unset (Zalo invitations fail) |
 | SIPAS_ZALO_TEMPLATE_ID      | the approved ZNS template of the invitation          | unset |
+| SIPAS_DELIVERY_REPORT_KEY   | bearer key of gateways posting delivery reports       | unset: /api/v1/delivery-reports answers 404 |
 
 Every default is in DEFAULTS below and nowhere else; ENVIRONMENT says which variable sets
 which key (the variables with a special rule, the first rows, are read in
@@ -177,6 +178,7 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "SIPAS_ZALO_ZNS_URL": ("ZALO_ZNS_URL", str),
     "SIPAS_ZALO_ACCESS_TOKEN": ("ZALO_ACCESS_TOKEN", str),
     "SIPAS_ZALO_TEMPLATE_ID": ("ZALO_TEMPLATE_ID", str),
+    "SIPAS_DELIVERY_REPORT_KEY": ("DELIVERY_REPORT_KEY", str),
 }
 
 
@@ -356,4 +358,5 @@ DEFAULTS = {
     "ZALO_ZNS_URL": "https://business.openapi.zalo.me/message/template",
     "ZALO_ACCESS_TOKEN": None,
     "ZALO_TEMPLATE_ID": None,
+    "DELIVERY_REPORT_KEY": None,
 }

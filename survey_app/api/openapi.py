@@ -199,6 +199,35 @@ EVENT_ERROR = {
 }
 
 
+DELIVERY_REQUEST = {
+    "type": "object",
+    "required": ["id", "status"],
+    "properties": {
+        "id": {"type": "string", "maxLength": 100,
+               "description": "sipas-invitation-<số> (khóa chống trùng đã gửi cho nhà cung cấp) "
+                              "hoặc mã tham chiếu của nhà cung cấp."},
+        "status": {"type": "string", "enum": ["delivered", "failed"]},
+        "reason": {"type": "string", "description": "Lý do khi thất bại (không bắt buộc)."},
+    },
+}
+
+DELIVERY_ERROR = {
+    "type": "object",
+    "required": ["error", "message", "status", "field"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                   "status": {"type": "integer"},
+                   "field": {"type": "string", "enum": ["id", "status"]}},
+}
+
+DELIVERY_REPLY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "status"],
+    "properties": {"id": {"type": "string"},
+                   "status": {"type": "string", "enum": ["sent", "delivered", "failed"]}},
+}
+
+
 def _param(name: str, description: str, schema: dict) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description,
             "schema": schema}
@@ -225,13 +254,18 @@ def document() -> dict:
         "components": {
             "securitySchemes": {"userToken": {"type": "http", "scheme": "bearer",
                                               "description": "Mã truy cập cá nhân."},
+                                "deliveryKey": {"type": "http", "scheme": "bearer",
+                                                "description": "Khóa của cổng gửi tin "
+                                                               "(SIPAS_DELIVERY_REPORT_KEY)."},
                                 "unitKey": {"type": "http", "scheme": "bearer",
                                             "description": "Khóa API của đơn vị (phần mềm "
                                                            "một cửa)."}},
             "schemas": {"Indices": INDICES, "IndexRow": ROW, "Error": ERROR,
                         "ReceiptLinkRequest": RECEIPT_REQUEST, "ReceiptLink": RECEIPT_LINK,
                         "RequestError": REQUEST_ERROR, "DossierEventRequest": EVENT_REQUEST,
-                        "DossierEvent": DOSSIER_EVENT, "DossierEventError": EVENT_ERROR},
+                        "DossierEvent": DOSSIER_EVENT, "DossierEventError": EVENT_ERROR,
+                        "DeliveryReport": DELIVERY_REQUEST, "DeliveryStatus": DELIVERY_REPLY,
+                        "DeliveryError": DELIVERY_ERROR},
         },
         "paths": {
             "/indices": {
@@ -311,6 +345,27 @@ def document() -> dict:
                                 "content": {"application/json": {"schema": {
                                     "$ref": "#/components/schemas/DossierEventError"}}}},
                         "429": _error("Quá nhiều yêu cầu hoặc hết hạn mức liên kết trong ngày"),
+                    },
+                },
+            },
+            "/delivery-reports": {
+                "post": {
+                    "summary": "Cổng gửi tin báo kết quả chuyển phát một lời mời",
+                    "operationId": "reportDelivery",
+                    "security": [{"deliveryKey": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/DeliveryReport"}}}},
+                    "responses": {
+                        "200": {"description": "Trạng thái mới của lời mời",
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/DeliveryStatus"}}}},
+                        "400": _error("Thân yêu cầu không phải đối tượng JSON"),
+                        "401": _error("Thiếu hoặc sai khóa"),
+                        "404": _error("Không có lời mời này (hoặc chưa bật báo cáo chuyển phát)"),
+                        "409": _error("Lời mời chưa gửi, đã hết hạn hoặc đã đến người nhận"),
+                        "422": {"description": "Một trường không hợp lệ",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/DeliveryError"}}}},
                     },
                 },
             },
