@@ -21,7 +21,7 @@ from tests.survey_app.factories import SHORT_ANSWERS, form_of, make_world
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # The JSON API authenticates every request with a key in a header and sets no cookie,
 # so a forged cross-site request has nothing to ride on: exempt by design.
-TOKEN_AUTHENTICATED = {"api.receipt_link", "api.dossier_event"}
+TOKEN_AUTHENTICATED = {"api.receipt_link", "api.dossier_event", "api.delivery_report"}
 # Exempt from Flask-WTF's automatic check only so that the view can look at the raw body
 # first; it calls csrf.protect() itself (survey_app/public/routes.py).
 CHECKED_IN_VIEW = {"public.submit_survey"}
