@@ -15,6 +15,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from survey_app.extensions import db
+
 outbox_cli = AppGroup("outbox", help="Send the invitations of the outbox (e-mail, SMS, Zalo).")
 
 
@@ -48,6 +50,9 @@ def run(once: bool, limit: int, now_text: str | None) -> None:
     now = _moment(now_text)
     if now is not None and not once:
         raise click.UsageError("--now needs --once")
+    if not current_app.config.get("PUBLIC_BASE_URL"):
+        raise click.ClickException("SIPAS_PUBLIC_BASE_URL is not set: the invitations' links "
+                                   "need the public address, e.g. https://hailong.example.gov.vn")
     if once:
         click.echo(run_once(now, limit).line())
         return
@@ -56,9 +61,15 @@ def run(once: bool, limit: int, now_text: str | None) -> None:
         signal.signal(sig, lambda *_: stop.set())
     poll = int(current_app.config["OUTBOX_POLL_SECONDS"])
     while not stop.is_set():
-        result = run_once(None, limit)
-        if sum(result.counts.values()):
-            click.echo(f"{datetime.now(UTC).isoformat(timespec='seconds')} {result.line()}")
+        try:
+            result = run_once(None, limit)
+        except Exception:  # the database down, say: log it and keep the worker up
+            current_app.logger.exception("outbox pass failed; next try in %d s", poll)
+            db.session.rollback()
+        else:
+            if sum(result.counts.values()):
+                click.echo(f"{datetime.now(UTC).isoformat(timespec='seconds')} "
+                           f"{result.line()}")
         stop.wait(poll)
 
 
@@ -80,7 +91,6 @@ def coverage(period: str) -> None:
     import sys
 
     from analysis.periods import checked_period
-    from survey_app.extensions import db
     from survey_app.models import Field, Unit
     from survey_app.services.coverage import coverage_rows
 
