@@ -228,6 +228,33 @@ DELIVERY_REPLY = {
 }
 
 
+_COUNT = {"type": "integer", "minimum": 0}
+COVERAGE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["period", "start", "end", "rows"],
+    "properties": {
+        "period": {"type": "string"}, "start": {"type": "string", "format": "date"},
+        "end": {"type": "string", "format": "date"},
+        "rows": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["unit_code", "field_code", "channel", "returned", "invited",
+                         "delivered", "responses", "responses_counter_arm",
+                         "responses_later_arm", "response_rate"],
+            "properties": {
+                "unit_code": {"type": "string", "description": "Nơi tiếp nhận."},
+                "field_code": _STR,
+                "channel": {"type": "string", "enum": ["counter", "online", "postal"]},
+                "returned": {**_COUNT, "description": "Hồ sơ trả kết quả trong kỳ."},
+                "invited": {**_COUNT, "description": "Lời mời đã gửi (gồm đã đến)."},
+                "delivered": {**_COUNT, "description": "Lời mời đã đến người nhận."},
+                "responses": {**_COUNT, "description": "Phiếu hợp lệ qua liên kết hồ sơ."},
+                "responses_counter_arm": _COUNT, "responses_later_arm": _COUNT,
+                "response_rate": {**_NUM, "description": "responses / returned."}}}},
+    },
+}
+
+
 def _param(name: str, description: str, schema: dict) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description,
             "schema": schema}
@@ -265,7 +292,7 @@ def document() -> dict:
                         "RequestError": REQUEST_ERROR, "DossierEventRequest": EVENT_REQUEST,
                         "DossierEvent": DOSSIER_EVENT, "DossierEventError": EVENT_ERROR,
                         "DeliveryReport": DELIVERY_REQUEST, "DeliveryStatus": DELIVERY_REPLY,
-                        "DeliveryError": DELIVERY_ERROR},
+                        "DeliveryError": DELIVERY_ERROR, "Coverage": COVERAGE},
         },
         "paths": {
             "/indices": {
@@ -345,6 +372,24 @@ def document() -> dict:
                                 "content": {"application/json": {"schema": {
                                     "$ref": "#/components/schemas/DossierEventError"}}}},
                         "429": _error("Quá nhiều yêu cầu hoặc hết hạn mức liên kết trong ngày"),
+                    },
+                },
+            },
+            "/coverage": {
+                "get": {
+                    "summary": "Độ bao phủ của một kỳ từ sự kiện hồ sơ: trả kết quả, lời mời, "
+                               "phiếu trả lời, tỷ lệ trả lời theo nơi tiếp nhận × lĩnh vực × kênh",
+                    "operationId": "getCoverage",
+                    "security": [{"userToken": []}],
+                    "parameters": [_param("period", "Kỳ báo cáo (như /indices).",
+                                          {"type": "string"})],
+                    "responses": {
+                        "200": {"description": "Độ bao phủ",
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Coverage"}}}},
+                        "400": _error("Tham số không hợp lệ"),
+                        "401": _error("Thiếu hoặc sai mã truy cập"),
+                        "429": _error("Quá nhiều yêu cầu"),
                     },
                 },
             },

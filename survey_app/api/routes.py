@@ -41,7 +41,7 @@ def _seconds_to_midnight() -> int:
 
 # Endpoints that authenticate a person (user token), a gateway (its own shared key) or
 # nobody (the OpenAPI document).
-NOT_UNIT_KEY_ENDPOINTS = {"api.indices", "api.openapi", "api.delivery_report"}
+NOT_UNIT_KEY_ENDPOINTS = {"api.indices", "api.coverage", "api.openapi", "api.delivery_report"}
 
 
 @bp.before_request

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import Counter as Quay
-from survey_app.models import DossierEvent, Invitation, Response, Unit
+from survey_app.models import DossierEvent, Field, Invitation, Response, Unit
 from survey_app.services.coverage import coverage_rows
 from survey_app.services.dossier_events import check_event, record_event
 from tests.factories import make_counter, make_response, make_unit
@@ -112,3 +112,41 @@ def test_the_coverage_command_prints_a_csv(any_app):
     assert sum(int(line.split(",")[4]) for line in lines[1:]) == 36
     bad = any_app.test_cli_runner().invoke(args=["outbox", "coverage", "--period", "2026-Q9"])
     assert bad.exit_code != 0 and "2026-Q9" in bad.output
+
+
+def test_the_coverage_api_equals_the_rows_and_keeps_to_the_users_units(any_app):
+    from survey_app.api.openapi import document
+    from survey_app.services.credentials import issue_user_token
+    from tests.factories import make_user
+    from tests.survey_app.api.test_openapi import conforms
+
+    _world(any_app)
+    expected = _direct(any_app)
+    with any_app.app_context():
+        analyst = issue_user_token(make_user("phantich-cv", "analyst", password=None))
+        reviewer = issue_user_token(make_user("xahai-cv", "unit", unit="X-HAI", password=None))
+        db.session.commit()
+        ids = {u.code: u.id for u in db.session.scalars(sa.select(Unit))}
+        fields = {f.code: f.id for f in db.session.scalars(sa.select(Field))}
+    spec = document()
+    schema = spec["paths"]["/coverage"]["get"]["responses"]
+    client = any_app.test_client()
+
+    def get(token, query="?period=2026-M11"):
+        reply = client.get(f"/api/v1/coverage{query}",
+                           headers={"Authorization": f"Bearer {token}"} if token else {})
+        conforms(reply.get_json(), schema[str(reply.status_code)]["content"][
+            "application/json"]["schema"], spec)
+        return reply
+
+    rows = get(analyst).get_json()["rows"]
+    got = {(ids[r["unit_code"]], fields.get(r["field_code"]), r["channel"]): Counter({
+        k: r[k] for k in ("returned", "invited", "delivered", "responses",
+                          "responses_counter_arm", "responses_later_arm") if r[k]})
+        for r in rows}
+    assert got == expected
+    own = get(reviewer).get_json()["rows"]
+    assert own and {r["unit_code"] for r in own} == {"X-HAI"}
+    assert get(analyst, "?period=2026-Q9").status_code == 400
+    assert get(analyst, "?period=2026-M11&unit=X").status_code == 400
+    assert get(None).status_code == 401
