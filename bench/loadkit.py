@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("SIPAS_BENCH_REDIS", "redis://127.0.0.1:6379/15")
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 SECRETS = {"SIPAS_SECRET_KEY": "bench-secret-key-0123456789abcdef",
-           "SIPAS_DOSSIER_KEY": "bench-dossier-key-0123456789abcdef"}
+           "SIPAS_DOSSIER_KEY": "bench-dossier-key-0123456789abcdef",
+           "SIPAS_CONTACT_KEY": "bench-contact-key-0123456789abcdef"}
 
 
 # --- database -------------------------------------------------------------------------

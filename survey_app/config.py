@@ -24,6 +24,26 @@
 | SIPAS_REPORT_BUILD_LIMIT    | periodic-report builds one user may start (a cached report is free) | 4 per minute;30 per hour |
 | SIPAS_REPORT_BUILD_SLOTS    | report builds running at once per host               | 1 |
 | SIPAS_API_RATE_LIMIT        | requests per API token                               | 600 per minute |
+| SIPAS_CONTACT_KEY           | encrypts the citizen's contact until the invitation is sent (Fernet key derived from it) | random, kept in instance/contact_key |
+| SIPAS_INVITATION_DELAY_SECONDS | an invitation (arm `later`) is sent this long after the dossier was returned | 7200 |
+| SIPAS_INVITATION_EXPIRE_HOURS | an invitation not sent this long after it was due expires (its contact is deleted) | 48 |
+| SIPAS_INVITATION_PHONE_CHANNEL | how a phone number is invited: sms or zalo   | sms |
+| SIPAS_OUTBOX_MAX_ATTEMPTS   | sending attempts before an invitation fails for good | 6 |
+| SIPAS_OUTBOX_RETRY_SECONDS  | first retry delay; doubles at each failure (capped at 6 h) | 60 |
+| SIPAS_OUTBOX_POLL_SECONDS   | `flask outbox run` looks for due invitations this often | 30 |
+| SIPAS_OUTBOX_HTTP_TIMEOUT   | seconds to wait for the SMTP server or a gateway      | 10 |
+| SIPAS_SMTP_HOST             | SMTP server of the e-mail invitations                | unset (e-mail invitations fail) |
+| SIPAS_SMTP_PORT             | its port                                             | 587 |
+| SIPAS_SMTP_SECURITY         | starttls, ssl or none (none only on a trusted local relay) | starttls |
+| SIPAS_SMTP_USERNAME         | SMTP login (with SIPAS_SMTP_PASSWORD)                | unset: no login |
+| SIPAS_SMTP_PASSWORD         | SMTP password                                        | unset |
+| SIPAS_MAIL_FROM             | sender address of the e-mail invitations             | unset (e-mail invitations fail) |
+| SIPAS_SMS_GATEWAY_URL       | URL of the SMS gateway (generic JSON, docs/operations.md) | unset (SMS invitations fail) |
+| SIPAS_SMS_GATEWAY_KEY       | bearer key for the SMS gateway                       | unset |
+| SIPAS_ZALO_ZNS_URL          | Zalo ZNS "send template message" endpoint             | https://business.openapi.zalo.me/message/template |
+| SIPAS_ZALO_ACCESS_TOKEN     | Zalo Official Account access token                   | unset (Zalo invitations fail) |
+| SIPAS_ZALO_TEMPLATE_ID      | the approved ZNS template of the invitation          | unset |
+| SIPAS_DELIVERY_REPORT_KEY   | bearer key of gateways posting delivery reports       | unset: /api/v1/delivery-reports answers 404 |
 
 Every default is in DEFAULTS below and nowhere else; ENVIRONMENT says which variable sets
 which key (the variables with a special rule, the first rows, are read in
@@ -140,6 +160,25 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "SIPAS_COMPARISON_MIN_RESPONDENTS": ("COMPARISON_MIN_RESPONDENTS", int),
     "SIPAS_RECEIPT_LINKS_PER_DAY": ("RECEIPT_LINKS_PER_DAY", int),
     "SIPAS_REPORT_BUILD_SLOTS": ("REPORT_BUILD_SLOTS", int),
+    "SIPAS_INVITATION_DELAY_SECONDS": ("INVITATION_DELAY_SECONDS", int),
+    "SIPAS_INVITATION_EXPIRE_HOURS": ("INVITATION_EXPIRE_HOURS", int),
+    "SIPAS_INVITATION_PHONE_CHANNEL": ("INVITATION_PHONE_CHANNEL", str),
+    "SIPAS_OUTBOX_MAX_ATTEMPTS": ("OUTBOX_MAX_ATTEMPTS", int),
+    "SIPAS_OUTBOX_RETRY_SECONDS": ("OUTBOX_RETRY_SECONDS", int),
+    "SIPAS_OUTBOX_POLL_SECONDS": ("OUTBOX_POLL_SECONDS", int),
+    "SIPAS_OUTBOX_HTTP_TIMEOUT": ("OUTBOX_HTTP_TIMEOUT", int),
+    "SIPAS_SMTP_HOST": ("SMTP_HOST", str),
+    "SIPAS_SMTP_PORT": ("SMTP_PORT", int),
+    "SIPAS_SMTP_SECURITY": ("SMTP_SECURITY", str),
+    "SIPAS_SMTP_USERNAME": ("SMTP_USERNAME", str),
+    "SIPAS_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
+    "SIPAS_MAIL_FROM": ("MAIL_FROM", str),
+    "SIPAS_SMS_GATEWAY_URL": ("SMS_GATEWAY_URL", str),
+    "SIPAS_SMS_GATEWAY_KEY": ("SMS_GATEWAY_KEY", str),
+    "SIPAS_ZALO_ZNS_URL": ("ZALO_ZNS_URL", str),
+    "SIPAS_ZALO_ACCESS_TOKEN": ("ZALO_ACCESS_TOKEN", str),
+    "SIPAS_ZALO_TEMPLATE_ID": ("ZALO_TEMPLATE_ID", str),
+    "SIPAS_DELIVERY_REPORT_KEY": ("DELIVERY_REPORT_KEY", str),
 }
 
 
@@ -193,7 +232,7 @@ def _workers() -> int:
 
 def _check_production(db_url: str) -> None:
     """Refuse the deployments that are unsafe in production; warn about the doubtful."""
-    for name in ("SIPAS_SECRET_KEY", "SIPAS_DOSSIER_KEY"):
+    for name in ("SIPAS_SECRET_KEY", "SIPAS_DOSSIER_KEY", "SIPAS_CONTACT_KEY"):
         problem = secret_problem(os.environ.get(name))
         if problem:
             raise ConfigError(f"SIPAS_ENV=production: {name} {problem}. "
@@ -239,6 +278,8 @@ def from_environment(instance_path: str) -> dict:
         or _instance_secret(instance_path, "secret_key"),
         "DOSSIER_KEY": os.environ.get("SIPAS_DOSSIER_KEY")
         or _instance_secret(instance_path, "dossier_key"),
+        "CONTACT_KEY": os.environ.get("SIPAS_CONTACT_KEY")
+        or _instance_secret(instance_path, "contact_key"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(db_url),
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
@@ -297,4 +338,25 @@ DEFAULTS = {
     "COMPARISON_MIN_RESPONDENTS": 30,
     # Receipt links one unit's API key may issue per day (Vietnam time); beyond: 429.
     "RECEIPT_LINKS_PER_DAY": 5000,
+    # Invitations after the citizen has left (issue 14; services/dossier_events.py and
+    # services/outbox.py). CONTACT_KEY itself comes from from_environment (a secret).
+    "INVITATION_DELAY_SECONDS": 7200,
+    "INVITATION_EXPIRE_HOURS": 48,
+    "INVITATION_PHONE_CHANNEL": "sms",
+    "OUTBOX_MAX_ATTEMPTS": 6,
+    "OUTBOX_RETRY_SECONDS": 60,
+    "OUTBOX_POLL_SECONDS": 30,
+    "OUTBOX_HTTP_TIMEOUT": 10,
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_SECURITY": "starttls",
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "MAIL_FROM": None,
+    "SMS_GATEWAY_URL": None,
+    "SMS_GATEWAY_KEY": None,
+    "ZALO_ZNS_URL": "https://business.openapi.zalo.me/message/template",
+    "ZALO_ACCESS_TOKEN": None,
+    "ZALO_TEMPLATE_ID": None,
+    "DELIVERY_REPORT_KEY": None,
 }

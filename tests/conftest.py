@@ -30,6 +30,7 @@ BASE_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key",
     "DOSSIER_KEY": "test-dossier-key",
+    "CONTACT_KEY": "test-contact-key",
     "RATELIMIT_STORAGE_URI": "memory://",
     "PUBLIC_BASE_URL": "http://localhost",
 }

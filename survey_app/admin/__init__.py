@@ -29,6 +29,7 @@ from survey_app.admin import (  # noqa: E402,F401
     routes_counters,
     routes_home,
     routes_imports,
+    routes_invitations,
     routes_posters,
     routes_review,
     routes_targets,

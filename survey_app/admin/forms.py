@@ -97,6 +97,12 @@ class UnitForm(FlaskForm):
     valid_to = StringField(_l("Thôi có hiệu lực từ ngày (không bắt buộc)"),
                            validators=[Optional()])
     publish_results = BooleanField(_l("Công khai kết quả trên trang công khai (chỉ chỉ số chung)"))
+    invite_later_percent = StringField(_l("Tỷ lệ hồ sơ mời đánh giá sau khi người dân đã về (%)"),
+                                       validators=[Optional()])
+
+    def validate_invite_later_percent(self, field):
+        if later_share(field.data) is None:
+            raise ValidationError(_l("Nhập một số từ 0 đến 100, ví dụ 50 hoặc 12,5."))
 
     def validate_kind(self, field):
         choice(field.data, UNIT_KINDS)
@@ -109,6 +115,18 @@ class UnitForm(FlaskForm):
 
     def validate_valid_to(self, field):
         _date_field(field)
+
+
+def later_share(text: str | None) -> float | None:
+    """A percentage typed by the admin (0–100, comma or point) as a share 0–1; "" is 0."""
+    text = (text or "").strip().replace(",", ".").removesuffix("%").strip()
+    if not text:
+        return 0.0
+    if len(text) > 8 or not all(c.isascii() and (c.isdigit() or c == ".") for c in text) \
+            or text.count(".") > 1 or text == ".":
+        return None
+    value = float(text)
+    return value / 100 if 0 <= value <= 100 else None
 
 
 def _date_field(field) -> None:

@@ -378,6 +378,11 @@ from survey_app.admin import lineage_import  # noqa: E402
 KINDS["lineage"] = (lineage_import.COLUMNS, lineage_import.OPTIONAL,
                     lineage_import.plan_lineage, lineage_import.apply_lineage)
 
+from survey_app.admin import event_import  # noqa: E402
+
+KINDS["events"] = (event_import.COLUMNS, event_import.OPTIONAL, event_import.plan_events,
+                   event_import.apply_events)
+
 
 def build_plan(kind: str, filename: str, data: bytes) -> ImportPlan:
     """Read the file and check every row; never changes the database."""

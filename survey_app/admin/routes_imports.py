@@ -1,5 +1,5 @@
-"""Upload → preview (every row with its status) → confirm, for units, dossier volumes and
-the units' lineage.
+"""Upload → preview (every row with its status) → confirm, for units, dossier volumes,
+the units' lineage and dossier events.
 
 Confirmation re-reads the signed file and re-checks it against the database: with any
 error, or if the statuses changed since the preview, nothing is applied and the new
@@ -15,6 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from survey_app.admin import bp
 from survey_app.admin.forms import ConfirmImportForm, UploadForm
+from survey_app.admin.imports import (
+    KINDS as PLANS,
+)
 from survey_app.admin.imports import (
     UNIT_COLUMNS,
     UNIT_OPTIONAL,
@@ -34,6 +37,7 @@ KINDS = {
     "don-vi": ("units", UNIT_COLUMNS + UNIT_OPTIONAL, "admin.units"),
     "so-lieu-ho-so": ("volumes", VOLUME_COLUMNS, "admin.volumes"),
     "pha-he-don-vi": ("lineage", LINEAGE_COLUMNS + LINEAGE_OPTIONAL, "admin.units"),
+    "su-kien-ho-so": ("events", PLANS["events"][0] + PLANS["events"][1], "admin.invitations"),
 }
 
 

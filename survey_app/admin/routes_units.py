@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from survey_app.admin import bp
 from survey_app.admin.common import get_or_404, int_or_none, unit_choices, unit_tree
-from survey_app.admin.forms import KIND_LABELS, LEVEL_LABELS, ActionForm, UnitForm
+from survey_app.admin.forms import KIND_LABELS, LEVEL_LABELS, ActionForm, UnitForm, later_share
 from survey_app.admin.unit_validity import parse_date
 from survey_app.extensions import db
 from survey_app.models import (
@@ -30,7 +30,7 @@ from survey_app.services.receipts import link_reconciliation, links_issued_since
 from survey_app.services.scoping import subtree_ids
 
 UNIT_FIELDS = ("code", "name_vi", "name_en", "kind", "level", "parent_id", "publish_results",
-               "admin_code", "valid_from", "valid_to")
+               "admin_code", "valid_from", "valid_to", "invite_later_share")
 
 
 def _counts(column) -> dict[int, int]:
@@ -54,14 +54,17 @@ def _unit_form(unit: Unit | None) -> UnitForm:
         form.parent_id.data = str(unit.parent_id or "")
         form.valid_from.data = unit.valid_from.isoformat() if unit.valid_from else ""
         form.valid_to.data = unit.valid_to.isoformat() if unit.valid_to else ""
+        form.invite_later_percent.data = f"{(unit.invite_later_share or 0) * 100:g}"
     return form
 
 
 def _dates(form: UnitForm) -> dict:
-    """The form's official code and validity as stored values (validated by the form)."""
+    """The form's official code, validity and later-invitation share as stored values
+    (validated by the form)."""
     return {"admin_code": (form.admin_code.data or "").strip() or None,
             "valid_from": parse_date(form.valid_from.data or ""),
-            "valid_to": parse_date(form.valid_to.data or "")}
+            "valid_to": parse_date(form.valid_to.data or ""),
+            "invite_later_share": later_share(form.invite_later_percent.data)}
 
 
 def _check_unit(form: UnitForm, unit: Unit | None) -> bool:

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from survey_app.api import indices, routes  # noqa: E402,F401
+from survey_app.api import coverage, delivery, events, indices, routes  # noqa: E402,F401

@@ -1,6 +1,7 @@
-"""The OpenAPI 3 description of the API: the read-only indices and the receipt links of the
-one-stop software, kept true by tests/survey_app/api/test_openapi.py (every documented parameter is
-exercised and every real response validated against it)."""
+"""The OpenAPI 3 description of the API: the read-only indices, and the receipt links and
+dossier events of the one-stop software, kept true by tests/survey_app/api/test_openapi.py
+and test_dossier_events.py (every documented parameter is exercised and every real
+response validated against it)."""
 
 from __future__ import annotations
 
@@ -119,6 +120,149 @@ REQUEST_ERROR = {
 }
 
 
+_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+EVENT_REQUEST = {
+    "type": "object",
+    "required": ["event", "dossier_code", "channel"],
+    "properties": {
+        "event": {"type": "string", "enum": ["received", "returned"],
+                  "description": "Sự kiện: tiếp nhận hoặc trả kết quả hồ sơ. Lặp lại cùng "
+                                 "(đơn vị, hồ sơ, sự kiện) không tạo gì mới (idempotent)."},
+        "dossier_code": {"type": "string", "maxLength": 64,
+                         "description": "Mã hồ sơ; chỉ lưu giá trị băm có khóa."},
+        "receiving_unit": {"type": ["string", "null"], "maxLength": 32,
+                           "description": "Nơi tiếp nhận: mã đơn vị (hoặc mã đơn vị hành "
+                                          "chính) của khóa API hoặc một đơn vị trực thuộc. "
+                                          "Mặc định: đơn vị của khóa."},
+        "counter": {"type": ["string", "null"], "maxLength": 32,
+                    "description": "Mã quầy của nơi tiếp nhận cho liên kết khảo sát; mặc "
+                                   "định quầy đầu tiên đang hoạt động."},
+        "deciding_agency": {"type": ["string", "null"], "maxLength": 32,
+                            "description": "Cơ quan có thẩm quyền giải quyết (mã đơn vị hoặc "
+                                           "mã đơn vị hành chính)."},
+        "field": {"type": ["string", "null"], "maxLength": 32, "description": "Mã lĩnh vực."},
+        "procedure_code": {"type": ["string", "null"], "maxLength": 40,
+                           "description": "Mã thủ tục hành chính."},
+        "channel": {"type": "string", "enum": ["counter", "online", "postal"],
+                    "description": "Kênh nộp hồ sơ: tại quầy, trực tuyến, bưu chính."},
+        "received_at": {**_TIME, "description": "Thời điểm tiếp nhận (ISO 8601 có múi giờ); "
+                                                "bắt buộc với event=received."},
+        "returned_at": {**_TIME, "description": "Thời điểm trả kết quả; bắt buộc với "
+                                                "event=returned."},
+        "contact": {
+            "type": ["object", "null"], "additionalProperties": False,
+            "properties": {"phone": {"type": "string", "description": "Số di động Việt Nam."},
+                           "email": {"type": "string", "maxLength": 254}},
+            "description": "Liên hệ để mời đánh giá sau khi người dân đã về (chỉ với "
+                           "event=returned; đúng một trong phone, email). Lưu mã hóa và xóa "
+                           "ngay khi lời mời đã gửi, thất bại hẳn hoặc hết hạn."},
+    },
+}
+
+DOSSIER_EVENT = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["event", "created", "receiving_unit", "deciding_agency", "channel", "arm",
+                 "link", "invitation"],
+    "properties": {
+        "event": {"type": "string", "enum": ["received", "returned"]},
+        "created": {"type": "boolean", "description": "false: sự kiện đã có từ trước, không "
+                                                      "có gì thay đổi."},
+        "receiving_unit": {"type": "string"},
+        "deciding_agency": _STR,
+        "channel": {"type": "string", "enum": ["counter", "online", "postal"]},
+        "arm": {"type": ["string", "null"], "enum": ["counter", "later", None],
+                "description": "counter: in liên kết lên phiếu trả kết quả; later: lời mời gửi "
+                               "sau; null với event=received."},
+        "link": {
+            "type": ["object", "null"], "additionalProperties": False,
+            "required": ["url", "expires_at", "counter", "qr_png_base64"],
+            "properties": {"url": {"type": "string"},
+                           "expires_at": {"type": "string", "format": "date-time"},
+                           "counter": {"type": "string"},
+                           "qr_png_base64": {"type": "string"}},
+            "description": "Chỉ với arm=counter: liên kết đã ký và mã QR để in."},
+        "invitation": {
+            "type": ["object", "null"], "additionalProperties": False,
+            "required": ["channel", "status", "send_after"],
+            "properties": {"channel": {"type": "string", "enum": ["email", "sms", "zalo"]},
+                           "status": {"type": "string", "enum": [
+                               "pending", "sent", "delivered", "failed", "expired"]},
+                           "send_after": {"type": "string", "format": "date-time"}},
+            "description": "Chỉ với arm=later: lời mời trong hàng đợi (không bao giờ trả lại "
+                           "thông tin liên hệ)."},
+    },
+}
+
+EVENT_FIELDS = ["event", "dossier_code", "receiving_unit", "counter", "deciding_agency", "field",
+                "procedure_code", "channel", "received_at", "returned_at", "contact"]
+EVENT_ERROR = {
+    "type": "object",
+    "required": ["error", "message", "status", "field"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                   "status": {"type": "integer"},
+                   "field": {"type": "string", "enum": EVENT_FIELDS,
+                             "description": "Trường bị từ chối."}},
+}
+
+
+DELIVERY_REQUEST = {
+    "type": "object",
+    "required": ["id", "status"],
+    "properties": {
+        "id": {"type": "string", "maxLength": 100,
+               "description": "sipas-invitation-<số> (khóa chống trùng đã gửi cho nhà cung cấp) "
+                              "hoặc mã tham chiếu của nhà cung cấp."},
+        "status": {"type": "string", "enum": ["delivered", "failed"]},
+        "reason": {"type": "string", "description": "Lý do khi thất bại (không bắt buộc)."},
+    },
+}
+
+DELIVERY_ERROR = {
+    "type": "object",
+    "required": ["error", "message", "status", "field"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                   "status": {"type": "integer"},
+                   "field": {"type": "string", "enum": ["id", "status"]}},
+}
+
+DELIVERY_REPLY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "status"],
+    "properties": {"id": {"type": "string"},
+                   "status": {"type": "string", "enum": ["sent", "delivered", "failed"]}},
+}
+
+
+_COUNT = {"type": "integer", "minimum": 0}
+COVERAGE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["period", "start", "end", "rows"],
+    "properties": {
+        "period": {"type": "string"}, "start": {"type": "string", "format": "date"},
+        "end": {"type": "string", "format": "date"},
+        "rows": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["unit_code", "field_code", "channel", "returned", "invited",
+                         "delivered", "responses", "responses_counter_arm",
+                         "responses_later_arm", "response_rate"],
+            "properties": {
+                "unit_code": {"type": "string", "description": "Nơi tiếp nhận."},
+                "field_code": _STR,
+                "channel": {"type": "string", "enum": ["counter", "online", "postal"]},
+                "returned": {**_COUNT, "description": "Hồ sơ trả kết quả trong kỳ."},
+                "invited": {**_COUNT, "description": "Lời mời đã gửi (gồm đã đến)."},
+                "delivered": {**_COUNT, "description": "Lời mời đã đến người nhận."},
+                "responses": {**_COUNT, "description": "Phiếu hợp lệ qua liên kết hồ sơ."},
+                "responses_counter_arm": _COUNT, "responses_later_arm": _COUNT,
+                "response_rate": {**_NUM, "description": "responses / returned."}}}},
+    },
+}
+
+
 def _param(name: str, description: str, schema: dict) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description,
             "schema": schema}
@@ -145,12 +289,18 @@ def document() -> dict:
         "components": {
             "securitySchemes": {"userToken": {"type": "http", "scheme": "bearer",
                                               "description": "Mã truy cập cá nhân."},
+                                "deliveryKey": {"type": "http", "scheme": "bearer",
+                                                "description": "Khóa của cổng gửi tin "
+                                                               "(SIPAS_DELIVERY_REPORT_KEY)."},
                                 "unitKey": {"type": "http", "scheme": "bearer",
                                             "description": "Khóa API của đơn vị (phần mềm "
                                                            "một cửa)."}},
             "schemas": {"Indices": INDICES, "IndexRow": ROW, "Error": ERROR,
                         "ReceiptLinkRequest": RECEIPT_REQUEST, "ReceiptLink": RECEIPT_LINK,
-                        "RequestError": REQUEST_ERROR},
+                        "RequestError": REQUEST_ERROR, "DossierEventRequest": EVENT_REQUEST,
+                        "DossierEvent": DOSSIER_EVENT, "DossierEventError": EVENT_ERROR,
+                        "DeliveryReport": DELIVERY_REQUEST, "DeliveryStatus": DELIVERY_REPLY,
+                        "DeliveryError": DELIVERY_ERROR, "Coverage": COVERAGE},
         },
         "paths": {
             "/indices": {
@@ -208,6 +358,73 @@ def document() -> dict:
                                 "content": {"application/json": {"schema": {
                                     "$ref": "#/components/schemas/RequestError"}}}},
                         "429": _error("Quá nhiều yêu cầu"),
+                    },
+                },
+            },
+            "/dossier-events": {
+                "post": {
+                    "summary": "Sự kiện hồ sơ từ phần mềm một cửa: tiếp nhận, trả kết quả",
+                    "description": "Idempotent theo (nơi tiếp nhận, mã hồ sơ, sự kiện). Khi trả "
+                                   "kết quả, hồ sơ được chia ngẫu nhiên (tỷ lệ của đơn vị) vào "
+                                   "nhóm counter (in QR trên phiếu) hoặc later (mời đánh giá sau "
+                                   "khi người dân đã về). Mỗi hồ sơ chỉ được đánh giá một lần.",
+                    "operationId": "recordDossierEvent",
+                    "security": [{"unitKey": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/DossierEventRequest"}}}},
+                    "responses": {
+                        "201": {"description": "Đã ghi sự kiện",
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/DossierEvent"}}}},
+                        "200": {"description": "Sự kiện đã có từ trước; không có gì thay đổi",
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/DossierEvent"}}}},
+                        "400": _error("Thân yêu cầu không phải đối tượng JSON"),
+                        "401": _error("Thiếu hoặc sai khóa API của đơn vị"),
+                        "422": {"description": "Một trường không hợp lệ (tên trường trong "
+                                               "field)",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/DossierEventError"}}}},
+                        "429": _error("Quá nhiều yêu cầu hoặc hết hạn mức liên kết trong ngày"),
+                    },
+                },
+            },
+            "/coverage": {
+                "get": {
+                    "summary": "Độ bao phủ của một kỳ từ sự kiện hồ sơ: trả kết quả, lời mời, "
+                               "phiếu trả lời, tỷ lệ trả lời theo nơi tiếp nhận × lĩnh vực × kênh",
+                    "operationId": "getCoverage",
+                    "security": [{"userToken": []}],
+                    "parameters": [_param("period", "Kỳ báo cáo (như /indices).",
+                                          {"type": "string"})],
+                    "responses": {
+                        "200": {"description": "Độ bao phủ",
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Coverage"}}}},
+                        "400": _error("Tham số không hợp lệ"),
+                        "401": _error("Thiếu hoặc sai mã truy cập"),
+                        "429": _error("Quá nhiều yêu cầu"),
+                    },
+                },
+            },
+            "/delivery-reports": {
+                "post": {
+                    "summary": "Cổng gửi tin báo kết quả chuyển phát một lời mời",
+                    "operationId": "reportDelivery",
+                    "security": [{"deliveryKey": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/DeliveryReport"}}}},
+                    "responses": {
+                        "200": {"description": "Trạng thái mới của lời mời",
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/DeliveryStatus"}}}},
+                        "400": _error("Thân yêu cầu không phải đối tượng JSON"),
+                        "401": _error("Thiếu hoặc sai khóa"),
+                        "404": _error("Không có lời mời này (hoặc chưa bật báo cáo chuyển phát)"),
+                        "409": _error("Lời mời chưa gửi, đã hết hạn hoặc đã đến người nhận"),
+                        "422": {"description": "Một trường không hợp lệ",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/DeliveryError"}}}},
                     },
                 },
             },

@@ -39,8 +39,9 @@ def _seconds_to_midnight() -> int:
     return max(int((midnight - now).total_seconds()), 1)
 
 
-# Endpoints that authenticate a person (user token) or nobody (the OpenAPI document).
-NOT_UNIT_KEY_ENDPOINTS = {"api.indices", "api.openapi"}
+# Endpoints that authenticate a person (user token), a gateway (its own shared key) or
+# nobody (the OpenAPI document).
+NOT_UNIT_KEY_ENDPOINTS = {"api.indices", "api.coverage", "api.openapi", "api.delivery_report"}
 
 
 @bp.before_request

@@ -18,8 +18,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_data)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user)
-    from survey_app.cli import audit, db_roles, survey, users
+    from survey_app.cli import audit, db_roles, outbox, survey, users
 
+    outbox.init_app(app)
     survey.init_app(app)
     users.init_app(app)
     audit.init_app(app)

@@ -13,6 +13,14 @@ from survey_app.models.organisation import (
     district_outlives_reform,
     is_district,
 )
+from survey_app.models.outbox import (
+    ARMS,
+    DOSSIER_CHANNELS,
+    INVITATION_CHANNELS,
+    INVITATION_STATUSES,
+    DossierEvent,
+    Invitation,
+)
 from survey_app.models.planning import (
     TARGET_METRICS,
     TARGET_SCOPES,
@@ -31,7 +39,8 @@ from survey_app.models.survey import (
 )
 
 __all__ = [
-    "CHANNELS", "COMMENT_STATUSES", "LINEAGE_CHANGES", "RESPONSE_STATUSES", "ROLES",
+    "ARMS", "DOSSIER_CHANNELS", "INVITATION_CHANNELS", "INVITATION_STATUSES", "DossierEvent",
+    "Invitation", "CHANNELS", "COMMENT_STATUSES", "LINEAGE_CHANGES", "RESPONSE_STATUSES", "ROLES",
     "TARGET_METRICS", "TARGET_SCOPES", "TWO_TIER_SINCE", "UNIT_KINDS", "UNIT_LEVELS", "Answer",
     "AuditLog", "Base", "Comment", "Counter", "DossierVolume", "Field", "InstrumentVersion",
     "LineageCounter", "ReceiptLinkCount", "Response", "Target", "Unit", "UnitLineage", "User", "db",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import db
@@ -76,6 +76,8 @@ class Unit(db.Model):
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         CheckConstraint("valid_from IS NULL OR valid_to IS NULL OR valid_from < valid_to",
                         name="validity_order"),
+        CheckConstraint("invite_later_share >= 0 AND invite_later_share <= 1",
+                        name="invite_later_share"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +100,11 @@ class Unit(db.Model):
     # exists (usually the effective date of its lineage). NULL = open-ended.
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+    # Share (0–1) of returned dossiers with a contact whose citizen is invited after
+    # leaving (arm `later`) instead of by the QR on the slip (arm `counter`); drawn at
+    # random per dossier (services/dossier_events.py, migration 0007).
+    invite_later_share: Mapped[float] = mapped_column(Float, default=0.0,
+                                                      server_default=text("0"))
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent")

@@ -117,8 +117,15 @@ def _today() -> date:
 
 def _count_link(unit: Unit) -> None:
     """Add one to the unit's count for today and commit, or raise ReceiptQuotaExceeded
-    (rolled back). The upsert locks the day's row, so concurrent requests cannot both
-    take the last link of the quota."""
+    (rolled back)."""
+    take_link(unit)
+    db.session.commit()
+
+
+def take_link(unit: Unit) -> None:
+    """Add one to the unit's count for today in the caller's transaction, or roll back
+    and raise ReceiptQuotaExceeded. The upsert locks the day's row, so concurrent
+    requests cannot both take the last link of the quota."""
     quota = int(current_app.config["RECEIPT_LINKS_PER_DAY"])
     day = _today()
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
@@ -131,7 +138,6 @@ def _count_link(unit: Unit) -> None:
     if issued > quota:
         db.session.rollback()
         raise ReceiptQuotaExceeded(quota)
-    db.session.commit()
 
 
 def link_reconciliation(unit_id: int, limit: int = 8) -> list[dict]:

@@ -101,7 +101,15 @@ def issue_receipt_token(counter_id: int, dossier_code: str, field_code: str | No
                         procedure_code: str | None = None,
                         deciding_unit_id: int | None = None) -> str:
     """A signed token for one dossier; only the keyed hash of the code goes in it."""
-    digest = bytes.fromhex(dossier_hash(dossier_code))
+    return token_for_dossier_hash(counter_id, dossier_hash(dossier_code), field_code,
+                                  procedure_code, deciding_unit_id)
+
+
+def token_for_dossier_hash(counter_id: int, hashed: str, field_code: str | None = None,
+                           procedure_code: str | None = None,
+                           deciding_unit_id: int | None = None) -> str:
+    """The same token from the stored keyed hash (the outbox never sees the code)."""
+    digest = bytes.fromhex(hashed)
     compact = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     payload = [counter_id, compact, field_code, procedure_code]
     if deciding_unit_id is not None:

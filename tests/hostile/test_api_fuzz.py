@@ -1,5 +1,8 @@
 """The JSON API under hostile input.
 
+POST /api/v1/dossier-events (the same key): random event bodies, contacts and times; a
+201/200 stores an event (and maybe an invitation), anything else stores nothing.
+
 POST /api/v1/receipt-links (per-unit API key): random JSON and non-JSON bodies, headers
 and keys. Every reply is JSON: 201 with a link to this site's form, or 400/401/413/422
 with a message; never a 5xx, and nothing is stored (links are signed, not stored).
@@ -99,6 +102,48 @@ def test_non_json_and_broken_bodies(app, unit_key, body, content_type):
     reply = client.post("/api/v1/receipt-links", data=body, content_type=content_type or None,
                         headers={"Authorization": f"Bearer {key}"})
     check_reply(app, before, reply)  # 201 too: some random bytes are a valid request
+
+
+event_bodies = st.one_of(
+    json_values,
+    st.fixed_dictionaries({}, optional={
+        "event": st.one_of(json_scalars, st.sampled_from(["received", "returned"])),
+        "dossier_code": st.one_of(json_scalars, st.just("HS-0001")),
+        "channel": st.one_of(json_scalars, st.sampled_from(["counter", "online", "postal"])),
+        "receiving_unit": st.one_of(json_scalars, st.just("X-TEST")),
+        "counter": st.one_of(json_scalars, st.just("MC")),
+        "deciding_agency": json_scalars,
+        "field": st.one_of(json_scalars, st.just("dat-dai")),
+        "procedure_code": json_scalars,
+        "received_at": st.one_of(json_scalars, st.just("2026-11-18T08:00:00+07:00")),
+        "returned_at": st.one_of(json_scalars, st.just("2026-11-20T16:30:00+07:00"),
+                                 st.just("2026-11-20T16:30:00")),
+        "contact": st.one_of(json_values, st.fixed_dictionaries({}, optional={
+            "phone": st.one_of(json_scalars, st.just("0912345678")),
+            "email": st.one_of(json_scalars, st.just("a@example.vn"))})),
+    }),
+)
+
+
+@FUZZ
+@given(body=event_bodies)
+def test_random_dossier_events(app, unit_key, body):
+    _world, key = unit_key
+    before = table_counts(app)
+    reply = app.test_client().post("/api/v1/dossier-events",
+                                   data=json.dumps(body, allow_nan=True),
+                                   content_type="application/json",
+                                   headers={"Authorization": f"Bearer {key}"})
+    assert reply.status_code < 500, reply.get_data()[:300]
+    assert reply.status_code in (200, 201, 400, 413, 415, 422) and reply.is_json
+    after = table_counts(app)
+    stored = {"dossier_events", "invitations", "receipt_link_counts"}
+    if reply.status_code not in (200, 201):
+        assert after == before
+    else:
+        assert {k: v for k, v in after.items() if k not in stored} == \
+            {k: v for k, v in before.items() if k not in stored}
+        assert "contact" not in json.dumps(reply.json.get("invitation") or {})
 
 
 @pytest.mark.usefixtures("unit_key")

@@ -21,7 +21,7 @@ from tests.survey_app.factories import SHORT_ANSWERS, form_of, make_world
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # The JSON API authenticates every request with a key in a header and sets no cookie,
 # so a forged cross-site request has nothing to ride on: exempt by design.
-TOKEN_AUTHENTICATED = {"api.receipt_link"}
+TOKEN_AUTHENTICATED = {"api.receipt_link", "api.dossier_event", "api.delivery_report"}
 # Exempt from Flask-WTF's automatic check only so that the view can look at the raw body
 # first; it calls csrf.protect() itself (survey_app/public/routes.py).
 CHECKED_IN_VIEW = {"public.submit_survey"}
@@ -87,6 +87,7 @@ def sample_path(rule, survey) -> str:
 
 def test_every_state_change_needs_this_sessions_csrf_token(app, sessions):
     client, foreign_token, survey = sessions
+    app.config["DELIVERY_REPORT_KEY"] = "csrf-test-delivery-key"  # else that route is a 404
     survey_form = form_of(client, f"/s/{survey.short_slug}")  # a genuine one-time token
     before = table_rows(app)
     tried = []

@@ -244,3 +244,42 @@ def test_0005_keeps_answers_comments_and_indexes_on_sqlite(tmp_path):
         assert counts == [1, 1, 1]
         assert index and "WHERE" in index
         db.engine.dispose()
+
+
+def test_0007_keeps_every_unit_at_the_counter_and_guards_the_contact(empty_database_url):
+    """Existing units get a later-invitation share of 0 (today's behaviour); the new tables
+    refuse a second (unit, dossier, event), a share outside 0–1, and a contact on an
+    invitation that is no longer pending."""
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0006")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO units (id, code, name_vi, kind, level, active,"
+                                 " publish_results) VALUES (1, 'U', 'Xã', 'xa', 'xa', true, false)"))
+        upgrade(directory=MIGRATIONS, revision="0007_outbox")
+        event = ("INSERT INTO dossier_events (id, unit_id, dossier_hash, event, channel,"
+                 " returned_at, recorded_at, source, arm, randomised) VALUES (:id, 1, :h,"
+                 " 'returned', 'counter', :t, :t, 'api', 'later', true)")
+        now = "2026-11-20 02:00:00+00:00"
+        invitation = ("INSERT INTO invitations (id, event_id, channel, contact_cipher, status,"
+                      " created_at, send_after, expires_at, next_attempt_at, attempts) VALUES"
+                      " (1, 1, 'email', 'gAAAA-cipher', 'pending', :t, :t, :t, :t, 0)")
+        with db.engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT invite_later_share FROM units")).scalar() == 0
+            conn.execute(sa.text(event), {"id": 1, "h": "a" * 64, "t": now})
+            conn.execute(sa.text(invitation), {"t": now})
+            conn.execute(sa.text("UPDATE invitations SET status = 'sent', contact_cipher = NULL"))
+        for bad, params in ((event, {"id": 2, "h": "a" * 64, "t": now}),
+                            ("UPDATE units SET invite_later_share = 1.5", {}),
+                            ("UPDATE invitations SET contact_cipher = 'x'", {}),
+                            ("UPDATE invitations SET status = 'pending'", {})):
+            with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+                conn.execute(sa.text(bad), params)
+        downgrade(directory=MIGRATIONS, revision="0006")
+        with db.engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("units")}
+            assert conn.execute(sa.text("SELECT code FROM units")).scalar() == "U"
+        assert not {"dossier_events", "invitations"} & tables
+        assert "invite_later_share" not in columns
+        db.engine.dispose()

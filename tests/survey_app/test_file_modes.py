@@ -18,7 +18,8 @@ def mode(path) -> int:
 
 @pytest.fixture(autouse=True)
 def usual_umask(monkeypatch):
-    for name in ("SIPAS_ENV", "SIPAS_DATABASE_URL", "SIPAS_SECRET_KEY", "SIPAS_DOSSIER_KEY"):
+    for name in ("SIPAS_ENV", "SIPAS_DATABASE_URL", "SIPAS_SECRET_KEY", "SIPAS_DOSSIER_KEY",
+                 "SIPAS_CONTACT_KEY"):
         monkeypatch.delenv(name, raising=False)
     old = os.umask(0o022)  # the usual umask: new files 0644, folders 0755
     yield

@@ -16,6 +16,7 @@ GOOD = {
     "SIPAS_ENV": "production",
     "SIPAS_SECRET_KEY": secrets.token_urlsafe(48),
     "SIPAS_DOSSIER_KEY": secrets.token_urlsafe(48),
+    "SIPAS_CONTACT_KEY": secrets.token_urlsafe(48),
     "SIPAS_PUBLIC_BASE_URL": "https://hailong.example.gov.vn",
     "SIPAS_DATABASE_URL": "postgresql://sipas@db/sipas",
     "SIPAS_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
@@ -41,7 +42,7 @@ def test_a_good_production_environment_starts(production):
     assert config["PRODUCTION"] is True and config["PUBLIC_BASE_URL"].startswith("https://")
 
 
-@pytest.mark.parametrize("name", ["SIPAS_SECRET_KEY", "SIPAS_DOSSIER_KEY"])
+@pytest.mark.parametrize("name", ["SIPAS_SECRET_KEY", "SIPAS_DOSSIER_KEY", "SIPAS_CONTACT_KEY"])
 @pytest.mark.parametrize("weak", ["a", "changeme", "0" * 64, "passwordpasswordpasswordpassword",
                                   "abcabcabcabcabcabcabcabcabcabcabcabc"])
 def test_weak_secrets_are_refused_with_the_variable_and_a_command(production, monkeypatch,

@@ -11,7 +11,8 @@ import pytest
 from survey_app import config, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
-SPECIAL = {"SIPAS_DATABASE_URL", "SIPAS_SECRET_KEY", "SIPAS_DOSSIER_KEY", "SIPAS_SECURE_COOKIES",
+SPECIAL = {"SIPAS_DATABASE_URL", "SIPAS_SECRET_KEY", "SIPAS_DOSSIER_KEY", "SIPAS_CONTACT_KEY",
+           "SIPAS_SECURE_COOKIES",
            "SIPAS_ENV", "SIPAS_REMEMBER_DAYS", "SIPAS_ALLOW_SQLITE_IN_PRODUCTION"}
 # (read with their own rules in from_environment)
 SAMPLES = {int: ("7", 7), float: ("2.5", 2.5)}

@@ -16,7 +16,8 @@ GET_PAGES = [
     "/admin/chi-tieu/1", "/admin/so-lieu-ho-so", "/admin/nguoi-dung", "/admin/nguoi-dung/them",
     "/admin/nguoi-dung/{admin_id}", "/admin/kiem-duyet-phieu", "/admin/binh-luan",
     "/admin/binh-luan?status=hidden", "/admin/nhat-ky", "/admin/nhat-ky?page=abc&from=x",
-    "/admin/nhap/don-vi", "/admin/nhap/so-lieu-ho-so",
+    "/admin/nhap/don-vi", "/admin/nhap/so-lieu-ho-so", "/admin/loi-moi",
+    "/admin/loi-moi?trang-thai=failed", "/admin/nhap/su-kien-ho-so",
 ]
 DOWNLOADS = ["/admin/counters/{counter}/qr.png", "/admin/counters/{counter}/qr.svg",
              "/admin/counters/{counter}/poster.pdf", "/admin/units/X-TL/posters.zip"]
