@@ -1,4 +1,4 @@
-"""Anonymised responses, one row per response, read in pages so memory stays flat.
+"""Anonymised responses, one row per response, streamed so memory stays flat.
 
 What a row holds: unit, field, local day, channel, instrument and the answer to every
 question by item code. What it never holds: the dossier hash, the client hash, the
@@ -8,12 +8,15 @@ questions (with unit and day they could point at a person in a small commune).
 Sensitive items (survey_app.services.disclosure) are left out unless the caller says the
 reader is Nội vụ; units never get this export at all (docs/privacy.md).
 
-Rows come out in a random order, drawn afresh for every download: in submission order a
-row's position dated it within its day and linked it to the comments. The ids of the
-scope are read first (8 bytes each, a few MB for a national year) and shuffled; each page
-is then two short queries for a slice of them (the responses, then their answers), so no
-cursor or transaction stays open while the client downloads, and the same code runs on
-SQLite and PostgreSQL.
+Rows come out in a random order, drawn afresh by the database for every download
+(ORDER BY random()): in submission order a row's position dated it within its day and
+linked it to the comments. One query gives one row per response with its answers packed
+into one text by a correlated subquery (string_agg on PostgreSQL, group_concat on
+SQLite), and it is read through a server-side cursor in large fetches
+(`stream_results`, PAGE_SIZE rows at a time), so memory stays that of a fetch and
+the database, not Python, does the joining: issue 16 measured the former page-by-page
+`IN (2000 random ids)` reads at 5,700 rows/s. The export reads one consistent snapshot;
+its read transaction ends with the last row (or when the download is cut short).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
 import sqlalchemy as sa
 
 from survey_app.extensions import db
@@ -29,7 +31,7 @@ from survey_app.models import Answer, Field, InstrumentVersion, Response, Unit
 from survey_app.reporting.indices import VIETNAM, ReportScope, response_filters
 from survey_app.services.disclosure import is_sensitive
 
-PAGE_SIZE = 2000
+PAGE_SIZE = 10_000  # rows per fetch from the server-side cursor
 HIDDEN_SECTIONS = frozenset({"demographics"})
 NOT_APPLICABLE = "na"
 FIXED_COLUMNS = ["row", "unit_code", "unit_name", "field_code", "field_name", "date",
@@ -81,6 +83,19 @@ def header(lay: Layout) -> list[str]:
     return FIXED_COLUMNS + lay.columns
 
 
+#: Separators of the packed answers: control characters no item code (instruments'
+#: CODE_RE) and no number contain.
+PAIR, ITEM = "\x1e", "\x1f"
+
+
+def _packed_answers() -> sa.ScalarSelect:
+    """``code<US>value<RS>code<US>value…`` of the current response (value '' = not
+    applicable), in whatever order the database aggregates them."""
+    pair = Answer.item_code + ITEM + sa.func.coalesce(sa.cast(Answer.value, sa.Text), "")
+    return (sa.select(sa.func.aggregate_strings(pair, PAIR))
+            .where(Answer.response_id == Response.id).scalar_subquery())
+
+
 def rows(scope: ReportScope, lay: Layout, page_size: int | None = None) -> Iterator[list]:
     """Yield one list per valid response of `scope`, in a random order."""
     page_size = page_size or PAGE_SIZE
@@ -89,33 +104,26 @@ def rows(scope: ReportScope, lay: Layout, page_size: int | None = None) -> Itera
     fields = {i: (c, n) for i, c, n in db.session.execute(
         sa.select(Field.id, Field.code, Field.name_vi))}
     width = len(FIXED_COLUMNS) + len(lay.columns)
-    everyone = np.fromiter(db.session.scalars(sa.select(Response.id)
-                                              .where(*response_filters(scope))), dtype=np.int64)
-    np.random.default_rng().shuffle(everyone)  # seeded from the OS: a new order each time
-    db.session.rollback()
-    number = 0
-    for start in range(0, len(everyone), page_size):
-        ids = everyone[start:start + page_size].tolist()
-        found = {r.id: r for r in db.session.execute(
-            sa.select(Response.id, Response.unit_id, Response.field_id, Response.submitted_at,
-                      Response.channel, Response.instrument_version_id)
-            .where(*response_filters(scope), Response.id.in_(ids)))}
-        page = [found[i] for i in ids if i in found]  # invalidated meanwhile: left out
-        answers: dict[int, list[tuple[str, int | None]]] = {}
-        for rid, code, value in db.session.execute(
-                sa.select(Answer.response_id, Answer.item_code, Answer.value)
-                .where(Answer.response_id.in_(ids))):
-            answers.setdefault(rid, []).append((code, value))
-        db.session.rollback()  # end the read transaction between pages
-        for r in page:
-            number += 1
-            unit, field = units[r.unit_id], fields[r.field_id]
+    fixed = len(FIXED_COLUMNS)
+    statement = (sa.select(Response.unit_id, Response.field_id, Response.submitted_at,
+                           Response.channel, Response.instrument_version_id, _packed_answers())
+                 .where(*response_filters(scope))
+                 .order_by(sa.func.random()))  # a new order for every download
+    result = db.session.execute(statement.execution_options(stream_results=True,
+                                                            yield_per=page_size))
+    try:
+        for number, (unit_id, field_id, at, channel, iv, packed) in enumerate(result, start=1):
+            unit, field = units[unit_id], fields[field_id]
             out: list = [None] * width
-            out[:len(FIXED_COLUMNS)] = [number, unit[0], unit[1], field[0], field[1],
-                                        r.submitted_at.astimezone(VIETNAM).date().isoformat(),
-                                        r.channel, lay.instrument.get(r.instrument_version_id)]
-            for code, value in answers.get(r.id, ()):
-                col = lay.position.get((r.instrument_version_id, code))
+            out[:fixed] = [number, unit[0], unit[1], field[0], field[1],
+                           at.astimezone(VIETNAM).date().isoformat(), channel,
+                           lay.instrument.get(iv)]
+            for pair in packed.split(PAIR) if packed else ():
+                code, _, value = pair.partition(ITEM)
+                col = lay.position.get((iv, code))
                 if col is not None:
-                    out[col] = NOT_APPLICABLE if value is None else value
+                    out[col] = int(value) if value else NOT_APPLICABLE
             yield out
+    finally:
+        result.close()
+        db.session.rollback()  # end the read transaction, also when the download stops
