@@ -91,7 +91,7 @@ def encode_answers(df: pd.DataFrame, by: Sequence[str] = ()) -> CodedAnswers:
     value = df["value"].to_numpy(dtype=float)
     valid = np.isfinite(value)
     rows = np.flatnonzero(valid)  # codes are built on all rows, then subset: no frame copy
-    if not np.isin(satisfied[rows], (0.0, 1.0)).all():
+    if not ((satisfied == 0.0) | (satisfied == 1.0) | ~valid).all():
         raise ValueError("satisfied must be 1 or 0 for every answered item")
     rcode = codes_in_order(df["response_id"])
     rcode = codes_in_order(rcode[rows])  # respondents with a valid answer
@@ -122,9 +122,9 @@ def encode_answers(df: pd.DataFrame, by: Sequence[str] = ()) -> CodedAnswers:
         resp_group=resp_group.astype(np.int64),
         resp_stratum=scode.astype(np.int64),
         resp_weight=resp_weight,
-        answer_resp=rcode.astype(np.int64),
-        answer_item=item_code[rows].astype(np.int64),
-        answer_satisfied=satisfied[rows].astype(np.float64),
+        answer_resp=rcode.astype(np.int64, copy=False),  # no second copy of an answer array
+        answer_item=item_code[rows].astype(np.int64, copy=False),
+        answer_satisfied=satisfied[rows].astype(np.float64, copy=False),
     )
 
 

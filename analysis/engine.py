@@ -77,13 +77,20 @@ def pass1_sums(coded: CodedAnswers) -> tuple[pd.DataFrame, pd.DataFrame]:
     whole data set (the nₕ of R's ``fpc$sampsize``).
     """
     n_items = len(coded.items)
-    g = coded.resp_group[coded.answer_resp]
-    w = coded.resp_weight[coded.answer_resp]
-    key = g * n_items + coded.answer_item
-    uniq, inv = _bincount_keys(key, (int(g.max()) + 1) * n_items)
-    sum_wy = np.bincount(inv, weights=w * coded.answer_satisfied, minlength=len(uniq))
-    sum_wx = np.bincount(inv, weights=w, minlength=len(uniq))
+    key = coded.resp_group[coded.answer_resp]
+    n_keys = (int(key.max()) + 1) * n_items
+    key *= n_items
+    key += coded.answer_item
+    uniq, inv = _bincount_keys(key, n_keys)
+    del key
     n_ans = np.bincount(inv, minlength=len(uniq))
+    if (coded.resp_weight == 1.0).all():  # Σ1·y and Σ1 are Σy and the count, bit for bit
+        sum_wy = np.bincount(inv, weights=coded.answer_satisfied, minlength=len(uniq))
+        sum_wx = n_ans.astype(np.float64)
+    else:
+        w = coded.resp_weight[coded.answer_resp]
+        sum_wy = np.bincount(inv, weights=w * coded.answer_satisfied, minlength=len(uniq))
+        sum_wx = np.bincount(inv, weights=w, minlength=len(uniq))
     gi, ki = np.divmod(uniq, n_items)
     item_sums = coded.groups.iloc[gi].reset_index(drop=True)
     item_sums["item"] = coded.items["item"].to_numpy()[ki]
@@ -199,7 +206,9 @@ def pass2_sums(coded: CodedAnswers, coefficients: pd.DataFrame) -> pd.DataFrame:
         a_tab = np.zeros(n_groups * n_items)
         b_tab = np.zeros(n_groups * n_items)
         a_tab[slot], b_tab[slot] = c["a"].to_numpy(), c["b"].to_numpy()
-        u = a_tab[gk] * y - b_tab[gk]  # unweighted score part; w_i is per respondent
+        u = a_tab[gk]  # unweighted score part a·y − b; w_i is per respondent
+        u *= y  # in place: the same IEEE operations, one answer-length array fewer
+        u -= b_tab[gk]
         if n_j == 1:  # overall, pooled: one index per group, every respondent in it
             rj_resp = None
             rj_z = np.bincount(r, weights=u, minlength=n_resp)
@@ -243,6 +252,8 @@ def pass2_sums(coded: CodedAnswers, coefficients: pd.DataFrame) -> pd.DataFrame:
         out["sum_z"] = np.bincount(inv, weights=rj_z, minlength=len(uniq))
         out["sum_z2"] = np.bincount(inv, weights=rj_z * rj_z, minlength=len(uniq))
         parts.append(out)
+        # Let this level's answer-length arrays go before the next level makes its own.
+        u = j = cell = inv = rj_z = rj_m = rj_resp = rj_j = rj_g = None
     return pd.concat(parts, ignore_index=True)
 
 

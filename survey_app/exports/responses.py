@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from survey_app.exports import writers
 from survey_app.extensions import db
 from survey_app.models import Answer, Field, InstrumentVersion, Response, Unit
 from survey_app.reporting.indices import VIETNAM, ReportScope, response_filters
@@ -96,34 +97,84 @@ def _packed_answers() -> sa.ScalarSelect:
             .where(Answer.response_id == Response.id).scalar_subquery())
 
 
-def rows(scope: ReportScope, lay: Layout, page_size: int | None = None) -> Iterator[list]:
-    """Yield one list per valid response of `scope`, in a random order."""
-    page_size = page_size or PAGE_SIZE
-    units = {i: (c, n) for i, c, n in db.session.execute(
-        sa.select(Unit.id, Unit.code, Unit.name_vi))}
-    fields = {i: (c, n) for i, c, n in db.session.execute(
-        sa.select(Field.id, Field.code, Field.name_vi))}
-    width = len(FIXED_COLUMNS) + len(lay.columns)
-    fixed = len(FIXED_COLUMNS)
+def _stream(scope: ReportScope, page_size: int | None) -> Iterator[sa.Row]:
+    """``unit_id, field_id, submitted_at, channel, iv_id, packed`` of every valid response
+    of `scope`, in a random order, from one query read in fetches of `page_size` rows."""
     statement = (sa.select(Response.unit_id, Response.field_id, Response.submitted_at,
                            Response.channel, Response.instrument_version_id, _packed_answers())
                  .where(*response_filters(scope))
                  .order_by(sa.func.random()))  # a new order for every download
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Compiling this one-off plan to machine code took a second of a 7 s query.
+        db.session.execute(sa.text("SET LOCAL jit = off"))
     result = db.session.execute(statement.execution_options(stream_results=True,
-                                                            yield_per=page_size))
+                                                            yield_per=page_size or PAGE_SIZE))
     try:
-        for number, (unit_id, field_id, at, channel, iv, packed) in enumerate(result, start=1):
-            unit, field = units[unit_id], fields[field_id]
-            out: list = [None] * width
-            out[:fixed] = [number, unit[0], unit[1], field[0], field[1],
-                           at.astimezone(VIETNAM).date().isoformat(), channel,
-                           lay.instrument.get(iv)]
-            for pair in packed.split(PAIR) if packed else ():
-                code, _, value = pair.partition(ITEM)
-                col = lay.position.get((iv, code))
-                if col is not None:
-                    out[col] = int(value) if value else NOT_APPLICABLE
-            yield out
+        yield from result
     finally:
         result.close()
         db.session.rollback()  # end the read transaction, also when the download stops
+
+
+def _names() -> tuple[dict, dict]:
+    units = {i: (c, n) for i, c, n in db.session.execute(
+        sa.select(Unit.id, Unit.code, Unit.name_vi))}
+    fields = {i: (c, n) for i, c, n in db.session.execute(
+        sa.select(Field.id, Field.code, Field.name_vi))}
+    return units, fields
+
+
+def _local_day(at) -> str:
+    return at.astimezone(VIETNAM).date().isoformat()
+
+
+def rows(scope: ReportScope, lay: Layout, page_size: int | None = None) -> Iterator[list]:
+    """Yield one list per valid response of `scope`, in a random order (the XLSX rows)."""
+    units, fields = _names()
+    width = len(FIXED_COLUMNS) + len(lay.columns)
+    fixed = len(FIXED_COLUMNS)
+    for number, (unit_id, field_id, at, channel, iv, packed) in enumerate(
+            _stream(scope, page_size), start=1):
+        unit, field = units[unit_id], fields[field_id]
+        out: list = [None] * width
+        out[:fixed] = [number, unit[0], unit[1], field[0], field[1], _local_day(at), channel,
+                       lay.instrument.get(iv)]
+        for pair in packed.split(PAIR) if packed else ():
+            code, _, value = pair.partition(ITEM)
+            col = lay.position.get((iv, code))
+            if col is not None:
+                out[col] = int(value) if value else NOT_APPLICABLE
+        yield out
+
+
+def csv_chunks(scope: ReportScope, lay: Layout, page_size: int | None = None) -> Iterator[str]:
+    """The CSV file of `rows` (BOM, header, rows), the same text `writers.csv_stream`
+    writes for them, put together per row from pre-encoded parts: unit, field, channel
+    and instrument cells are encoded (neutralised, quoted) once per value, and answers
+    are digits or "na" as the database gives them. Per-cell conversion through the csv
+    module was most of the CPU of a large export."""
+    units, fields = _names()
+    unit_text = {i: writers.csv_cells(names) for i, names in units.items()}
+    field_text = {i: writers.csv_cells(names) for i, names in fields.items()}
+    tail_text: dict[tuple[str, int], str] = {}
+    fixed = len(FIXED_COLUMNS)
+    blank = [""] * len(lay.columns)
+    chunk_rows = writers.CSV_CHUNK_ROWS
+    lines = [writers.BOM + writers.csv_cells(header(lay)) + "\r\n"]
+    for number, (unit_id, field_id, at, channel, iv, packed) in enumerate(
+            _stream(scope, page_size), start=1):
+        tail = tail_text.get((channel, iv))
+        if tail is None:
+            tail = tail_text[(channel, iv)] = writers.csv_cells([channel, lay.instrument.get(iv)])
+        cells = blank.copy()
+        for pair in packed.split(PAIR) if packed else ():
+            code, _, value = pair.partition(ITEM)
+            col = lay.position.get((iv, code))
+            if col is not None:
+                cells[col - fixed] = value or NOT_APPLICABLE
+        lines.append(",".join([str(number), unit_text[unit_id], field_text[field_id],
+                               _local_day(at), tail, *cells]) + "\r\n")
+        if number % chunk_rows == 0:
+            yield "".join(lines)
+            lines.clear()
+    yield "".join(lines)

@@ -101,7 +101,7 @@ def responses(ext: str):
     _audit("export.responses", query, ext)
     name = _filename("phieu", query, ext)
     if ext == "csv":
-        body = stream_with_context(csv_stream(resp.header(lay), resp.rows(scope, lay)))
+        body = stream_with_context(resp.csv_chunks(scope, lay))
         return _download(body, CSV_TYPE, name)
     spool = xlsx_file([("Phiếu", resp.header(lay), resp.rows(scope, lay))])
     return _download(file_chunks(spool), XLSX_TYPE, name)

@@ -44,6 +44,14 @@ def _csv_value(value: Any) -> Any:
     return neutralise(value) if isinstance(value, str) else value
 
 
+def csv_cells(cells: Sequence[Any]) -> str:
+    """Cells as the CSV text `csv_stream` writes for them (neutralised, quoted where
+    needed), without the line end: for callers that put a row together from parts."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([_csv_value(v) for v in cells])
+    return buffer.getvalue()
+
+
 def csv_stream(header: Sequence[str], rows: Iterable[Sequence[Any]],
                chunk_rows: int | None = None) -> Iterator[str]:
     """Yield the CSV text (BOM, header, rows) a few thousand rows at a time."""

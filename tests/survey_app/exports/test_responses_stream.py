@@ -74,3 +74,23 @@ def test_responses_export_streams_the_scope_shuffled_on_both_databases(any_app):
     stored = sorted(order[0])
     assert order[0] != stored or order[1] != stored  # not in date order
     assert order[0] != order[1]  # a new order for every download
+
+
+def test_fast_csv_writes_what_the_generic_writer_writes(any_app):
+    """csv_chunks puts rows together from pre-encoded parts; the text must be the one
+    writers.csv_stream makes of rows() (the XLSX rows), row numbers and order aside."""
+    from survey_app.exports import responses as resp
+    from survey_app.exports.writers import csv_stream
+    from survey_app.reporting.indices import ReportScope
+
+    _world(any_app)
+    with any_app.app_context():
+        scope = ReportScope.for_period("2026-Q1")
+        lay = resp.layout(scope, sensitive=True)
+        fast = "".join(resp.csv_chunks(scope, lay, page_size=7)).split("\r\n")
+        generic = "".join(csv_stream(resp.header(lay), resp.rows(scope, lay))).split("\r\n")
+    assert fast[0] == generic[0] and fast[0].startswith("\ufeffrow,unit_code")
+    assert len(fast) == len(generic) == 1 + N_VALID + 1 + 1  # + the other unit, + final ""
+    assert Counter(line.split(",", 1)[-1] for line in fast[1:]) == \
+        Counter(line.split(",", 1)[-1] for line in generic[1:])
+    assert any("'=HYPERLINK" in line for line in fast)
