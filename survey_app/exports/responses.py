@@ -158,6 +158,9 @@ def csv_chunks(scope: ReportScope, lay: Layout, page_size: int | None = None) ->
     field_text = {i: writers.csv_cells(names) for i, names in fields.items()}
     tail_text: dict[tuple[str, int], str] = {}
     fixed = len(FIXED_COLUMNS)
+    columns: dict[int, dict[str, int]] = {}  # version → item code → answer cell
+    for (iv, code), col in lay.position.items():
+        columns.setdefault(iv, {})[code] = col - fixed
     blank = [""] * len(lay.columns)
     chunk_rows = writers.CSV_CHUNK_ROWS
     lines = [writers.BOM + writers.csv_cells(header(lay)) + "\r\n"]
@@ -167,11 +170,12 @@ def csv_chunks(scope: ReportScope, lay: Layout, page_size: int | None = None) ->
         if tail is None:
             tail = tail_text[(channel, iv)] = writers.csv_cells([channel, lay.instrument.get(iv)])
         cells = blank.copy()
+        where = columns.get(iv, {})
         for pair in packed.split(PAIR) if packed else ():
             code, _, value = pair.partition(ITEM)
-            col = lay.position.get((iv, code))
+            col = where.get(code)
             if col is not None:
-                cells[col - fixed] = value or NOT_APPLICABLE
+                cells[col] = value or NOT_APPLICABLE
         lines.append(",".join([str(number), unit_text[unit_id], field_text[field_id],
                                _local_day(at), tail, *cells]) + "\r\n")
         if number % chunk_rows == 0:

@@ -14,7 +14,7 @@ import textwrap
 from tests.analysis.test_import_cost import HEAVY, ROOT, imported
 
 #: What no citizen request and no worker boot may load.
-NOT_AT_BOOT = (*HEAVY, "scipy", "fpdf", "openpyxl", "qrcode", "PIL")
+NOT_AT_BOOT = (*HEAVY, "scipy", "fpdf", "openpyxl", "qrcode", "PIL", "alembic", "mako")
 
 CITIZEN = textwrap.dedent("""
     import json, sys
