@@ -91,10 +91,10 @@ def encode_answers(df: pd.DataFrame, by: Sequence[str] = ()) -> CodedAnswers:
     value = df["value"].to_numpy(dtype=float)
     valid = np.isfinite(value)
     rows = np.flatnonzero(valid)  # codes are built on all rows, then subset: no frame copy
-    if not np.isin(satisfied[rows], (0.0, 1.0)).all():
+    if not ((satisfied == 0.0) | (satisfied == 1.0) | ~valid).all():
         raise ValueError("satisfied must be 1 or 0 for every answered item")
-    rcode, _ = pd.factorize(df["response_id"], sort=False)
-    rcode, _ = pd.factorize(rcode[rows], sort=False)  # respondents with a valid answer
+    rcode = codes_in_order(df["response_id"])
+    rcode = codes_in_order(rcode[rows])  # respondents with a valid answer
     first_row = rows[first_positions(rcode, int(rcode.max()) + 1)]
     if by:
         combo = np.zeros(len(first_row), dtype=np.int64)
@@ -122,11 +122,37 @@ def encode_answers(df: pd.DataFrame, by: Sequence[str] = ()) -> CodedAnswers:
         resp_group=resp_group.astype(np.int64),
         resp_stratum=scode.astype(np.int64),
         resp_weight=resp_weight,
-        answer_resp=rcode.astype(np.int64),
-        answer_item=item_code[rows].astype(np.int64),
-        answer_satisfied=satisfied[rows].astype(np.float64),
+        answer_resp=rcode.astype(np.int64, copy=False),  # no second copy of an answer array
+        answer_item=item_code[rows].astype(np.int64, copy=False),
+        answer_satisfied=satisfied[rows].astype(np.float64, copy=False),
     )
 
+
+def codes_in_order(values: pd.Series | np.ndarray) -> np.ndarray:
+    """``pd.factorize(values, sort=False)[0]`` (codes in order of first appearance),
+    without hashing when integer values arrive sorted, as a response-major table's
+    response ids do: then a code is the number of changes before the row."""
+    array = np.asarray(values)
+    if array.dtype.kind in "iu" and len(array) and (array[1:] >= array[:-1]).all():
+        codes = np.empty(len(array), dtype=np.int64)
+        codes[0] = 0
+        np.cumsum(array[1:] != array[:-1], out=codes[1:])
+        return codes
+    return pd.factorize(values, sort=False)[0].astype(np.int64)
+
+
+def _item_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A code per row and the item name (text) of each code, for the items present. A
+    categorical column is coded from its categories, not converted row by row to text."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        codes, labels = pd.factorize(column.astype(str), sort=False)
+        return codes, list(labels)
+    raw = column.cat.codes.to_numpy().astype(np.int64) + 1  # 0: a missing item
+    names = ["nan", *(str(c) for c in column.cat.categories)]
+    used = np.flatnonzero(np.bincount(raw, minlength=len(names)))
+    lookup = np.full(len(names), -1, dtype=np.int64)
+    lookup[used] = np.arange(len(used))
+    return lookup[raw], [names[i] for i in used]
 
 
 @lru_cache(maxsize=16)
@@ -166,7 +192,7 @@ def add_satisfied(answers: pd.DataFrame, instrument: Instrument | str = DEFAULT_
     code or a YAML path). Items the instrument does not have use the rule its items
     share; when they do not share one, :class:`InputError` names the item."""
     inst = find_instrument(instrument) if isinstance(instrument, str) else instrument
-    codes, labels = pd.factorize(answers[item].astype(str), sort=False)
+    codes, labels = _item_codes(answers[item])
     rules = [_rule(inst, label) for label in labels]
     for label, rule in zip(labels, rules, strict=True):
         if rule is None:

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.intervals import wilson_interval
 from analysis.methods import ZERO_TOL
@@ -60,6 +59,7 @@ def design_difference(
 
     Returns ``(d, se, low, high, p_value)``.
     """
+    from scipy import stats
     e1, s1, e2, s2 = (np.asarray(a, dtype=float) for a in (est1, se1, est2, se2))
     d = e1 - e2
     se = np.sqrt(np.maximum(s1**2 + s2**2 - 2 * np.asarray(cov, dtype=float), 0.0))
@@ -89,6 +89,7 @@ def design_difference(
 
 def _newcombe_p(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray) -> np.ndarray:
     """Two-sided score test of p₁ = p₂ (pooled variance; R ``prop.test(correct=FALSE)``)."""
+    from scipy import stats
     with np.errstate(divide="ignore", invalid="ignore"):
         pp = (x1 + x2) / (n1 + n2)
         z = (x1 / n1 - x2 / n2) / np.sqrt(pp * (1 - pp) * (1 / n1 + 1 / n2))

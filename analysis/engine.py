@@ -78,13 +78,20 @@ def pass1_sums(coded: CodedAnswers) -> tuple[pd.DataFrame, pd.DataFrame]:
     whole data set (the nₕ of R's ``fpc$sampsize``).
     """
     n_items = len(coded.items)
-    g = coded.resp_group[coded.answer_resp]
-    w = coded.resp_weight[coded.answer_resp]
-    key = g * n_items + coded.answer_item
-    uniq, inv = _bincount_keys(key, (int(g.max()) + 1) * n_items)
-    sum_wy = np.bincount(inv, weights=w * coded.answer_satisfied, minlength=len(uniq))
-    sum_wx = np.bincount(inv, weights=w, minlength=len(uniq))
+    key = coded.resp_group[coded.answer_resp]
+    n_keys = (int(key.max()) + 1) * n_items
+    key *= n_items
+    key += coded.answer_item
+    uniq, inv = _bincount_keys(key, n_keys)
+    del key
     n_ans = np.bincount(inv, minlength=len(uniq))
+    if (coded.resp_weight == 1.0).all():  # Σ1·y and Σ1 are Σy and the count, bit for bit
+        sum_wy = np.bincount(inv, weights=coded.answer_satisfied, minlength=len(uniq))
+        sum_wx = n_ans.astype(np.float64)
+    else:
+        w = coded.resp_weight[coded.answer_resp]
+        sum_wy = np.bincount(inv, weights=w * coded.answer_satisfied, minlength=len(uniq))
+        sum_wx = np.bincount(inv, weights=w, minlength=len(uniq))
     gi, ki = np.divmod(uniq, n_items)
     item_sums = coded.groups.iloc[gi].reset_index(drop=True)
     item_sums["item"] = coded.items["item"].to_numpy()[ki]
@@ -184,9 +191,15 @@ def pass2_sums(coded: CodedAnswers, coefficients: pd.DataFrame) -> pd.DataFrame:
     coef = coef.assign(_k=item_pos.reindex(coef["item"].to_numpy()).to_numpy())
     n_groups, n_strata = len(groups), len(coded.strata)
     r = coded.answer_resp
-    gk = coded.resp_group[r] * n_items + coded.answer_item
+    g_r = coded.resp_group[r]
+    gk = g_r * n_items + coded.answer_item
     y = coded.answer_satisfied
     n_resp = coded.n_respondents
+    # Multiplying by weights of 1, adding stratum 0 and renumbering by an identity
+    # change no bit: those passes over the answers are skipped.
+    weighted = not bool((coded.resp_weight == 1.0).all())
+    one_stratum = n_strata == 1
+    per_resp: dict[str, tuple] = {}  # overall and pooled share their respondent cells
     parts = []
     for level in LEVELS:
         c = coef[coef["level"].to_numpy() == level]
@@ -196,26 +209,38 @@ def pass2_sums(coded: CodedAnswers, coefficients: pd.DataFrame) -> pd.DataFrame:
         a_tab = np.zeros(n_groups * n_items)
         b_tab = np.zeros(n_groups * n_items)
         a_tab[slot], b_tab[slot] = c["a"].to_numpy(), c["b"].to_numpy()
-        u = a_tab[gk] * y - b_tab[gk]  # unweighted score part; w_i is per respondent
+        u = a_tab[gk]  # unweighted score part a·y − b; w_i is per respondent
+        u *= y  # in place: the same IEEE operations, one answer-length array fewer
+        u -= b_tab[gk]
         if n_j == 1:  # overall, pooled: one index per group, every respondent in it
-            rj_resp = np.arange(n_resp)
-            rj_j = np.zeros(n_resp, dtype=np.int64)
+            rj_resp = None
             rj_z = np.bincount(r, weights=u, minlength=n_resp)
-            rj_m = np.bincount(r, minlength=n_resp)
+            if not per_resp:
+                cell = coded.resp_group * n_strata + coded.resp_stratum
+                per_resp["m"] = np.bincount(r, minlength=n_resp)
+                per_resp["keys"] = _bincount_keys(cell, n_groups * n_strata)
+            rj_m = per_resp["m"]
+            uniq, inv = per_resp["keys"]
+            if weighted:
+                rj_z = rj_z * coded.resp_weight
         else:
             j_tab = np.full(n_groups * n_items, -1, dtype=np.int64)
             j_tab[slot] = jcode
             j = j_tab[gk]
             if level == "item":  # one answer per respondent and item: nothing to sum
-                rj_resp, rj_j, rj_z, rj_m = r, j, u, None
+                rj_resp, rj_j, rj_z, rj_m, rj_g = r, j, u, None, g_r
             else:
                 uniq, inv = _bincount_keys(r * n_j + j, n_resp * n_j)
                 rj_z = np.bincount(inv, weights=u, minlength=len(uniq))
                 rj_m = np.bincount(inv, minlength=len(uniq))
                 rj_resp, rj_j = np.divmod(uniq, n_j)
-        rj_z = rj_z * coded.resp_weight[rj_resp]
-        cell = (coded.resp_group[rj_resp] * n_j + rj_j) * n_strata + coded.resp_stratum[rj_resp]
-        uniq, inv = _bincount_keys(cell, n_groups * n_j * n_strata)
+                rj_g = coded.resp_group[rj_resp]
+            if weighted:
+                rj_z = rj_z * coded.resp_weight[rj_resp]
+            cell = rj_g * n_j + rj_j
+            if not one_stratum:
+                cell = cell * n_strata + coded.resp_stratum[rj_resp]
+            uniq, inv = _bincount_keys(cell, n_groups * n_j * n_strata)
         gj, h = np.divmod(uniq, n_strata)
         gg, jj = np.divmod(gj, n_j)
         out = coded.groups.iloc[gg].reset_index(drop=True) if by else pd.DataFrame(index=gg)
@@ -233,6 +258,8 @@ def pass2_sums(coded: CodedAnswers, coefficients: pd.DataFrame) -> pd.DataFrame:
         out["sum_z3"] = np.bincount(inv, weights=z2 * rj_z, minlength=len(uniq))
         out["sum_z4"] = np.bincount(inv, weights=z2 * z2, minlength=len(uniq))
         parts.append(out)
+        # Let this level's answer-length arrays go before the next level makes its own.
+        u = j = cell = inv = rj_z = rj_m = rj_resp = rj_j = rj_g = None
     return pd.concat(parts, ignore_index=True)
 
 

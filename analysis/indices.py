@@ -43,13 +43,18 @@ def compute_indices(
 def sort_results(results: pd.DataFrame, by: Sequence[str], items: pd.DataFrame) -> pd.DataFrame:
     """Order rows by group values, then level (item, element, overall, pooled), then
     instrument order of the item or element."""
-    lvl = results["level"].map({name: i for i, name in enumerate(LEVELS)}).to_numpy()
+    # Ranks through the distinct values (a few dozen), not a dictionary look-up per row.
+    level_code, level_names = pd.factorize(results["level"], sort=False)
+    lvl = np.array([LEVELS.index(name) if name in LEVELS else np.nan
+                    for name in level_names], dtype=float)[level_code]
+    index_code, index_names = pd.factorize(results["index"], sort=False, use_na_sentinel=False)
     idx = np.zeros(len(results), dtype=np.int64)
     for level, codes in (("item", items["item"]),
                          ("element", pd.unique(items["element"]))):
         rank = {str(code): k for k, code in enumerate(codes)}
-        mask = (results["level"] == level).to_numpy()
-        idx[mask] = results.loc[mask, "index"].astype(str).map(rank).fillna(0).to_numpy()
+        mask = level_code == (level_names.get_loc(level) if level in level_names else -2)
+        idx[mask] = np.array([rank.get(str(v), 0) for v in index_names],
+                             dtype=np.int64)[index_code[mask]]
     keys = results.assign(_lvl=lvl, _idx=idx)
     keys = keys.sort_values([*by, "_lvl", "_idx"], kind="stable")
     return keys.drop(columns=["_lvl", "_idx"]).reset_index(drop=True)

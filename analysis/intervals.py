@@ -9,7 +9,6 @@ Brown, Cai & DasGupta (2001). See docs/analysis.md for the exact conventions.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
 
 __all__ = [
     "logit_interval",
@@ -36,6 +35,7 @@ def logit_interval(
     0 < p < 1, se > 0 and df ≥ 1; elsewhere the result is NaN and the caller applies
     the documented fallback.
     """
+    from scipy import special, stats
     p, se, df = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (p, se, df)))
     ok = (p > 0) & (p < 1) & (se > 0) & (df >= 1)
     low = np.full(p.shape, np.nan)
@@ -58,6 +58,7 @@ def korn_graubard_interval(
     ``[qbeta(α/2, n_eff·p, n_eff(1−p)+1), qbeta(1−α/2, n_eff·p+1, n_eff(1−p))]``.
     NaN where it does not exist (p ∈ {0, 1}, se = 0, df < 1, n_answers < 2).
     """
+    from scipy import stats
     p, se, df, n = np.broadcast_arrays(
         *(np.asarray(a, dtype=float) for a in (p, se, df, n_answers))
     )
@@ -79,6 +80,7 @@ def wilson_interval(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval without continuity correction (Newcombe 1998, method 3;
     R ``prop.test(x, n, correct = FALSE)``), answers treated as independent."""
+    from scipy import stats
     p, n = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(n, dtype=float))
     z = stats.norm.ppf(1 - _alpha(level) / 2)
     denom = 1 + z**2 / n
@@ -95,6 +97,7 @@ def clopper_pearson_interval(
     x may be fractional (weighted p); the beta-quantile form extends naturally.
     Lower bound 0 when x = 0, upper bound 1 when x = n.
     """
+    from scipy import stats
     p, n = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(n, dtype=float))
     a = _alpha(level)
     x = p * n
@@ -110,6 +113,7 @@ def jeffreys_interval(
     """Equal-tailed Jeffreys interval, Beta(x + ½, n − x + ½) quantiles, with the
     boundary modification of Brown, Cai & DasGupta (2001): lower 0 when x = 0,
     upper 1 when x = n."""
+    from scipy import stats
     p, n = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(n, dtype=float))
     a = _alpha(level)
     x = p * n

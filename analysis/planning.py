@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.intervals import wilson_interval
 from analysis.io import VOLUME_COLUMNS
@@ -24,6 +23,7 @@ def n_for_halfwidth(expected: np.ndarray, halfwidth: float, deff: np.ndarray | f
     n = ⌈deff · z²₁₋α/₂ · p(1 − p)/h²⌉ (Cochran 1977, eq. 4.2, times Kish's deff).
     deff missing or ≤ 0 counts as 1; p(1 − p) is floored at 0.01·0.99 so that a unit
     observed at 100% (or 0%) still gets a sample size."""
+    from scipy import stats
     if not 0 < halfwidth < 0.5:
         raise ValueError(f"halfwidth must be in (0, 0.5), got {halfwidth}")
     p = np.asarray(expected, dtype=float)

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
 
 __all__ = ["BetaPrior", "effective_counts", "fit_beta_prior", "shrink", "rank_units"]
 
@@ -62,6 +61,7 @@ def effective_counts(
 
 
 def _neg_loglik(theta: np.ndarray, y: np.ndarray, n: np.ndarray) -> float:
+    from scipy import special
     mu, m = special.expit(theta[0]), np.exp(theta[1])
     a, b = mu * m, (1 - mu) * m
     return -float(np.sum(special.betaln(y + a, n - y + b) - special.betaln(a, b)))
@@ -72,6 +72,7 @@ def fit_beta_prior(y: np.ndarray, n: np.ndarray) -> BetaPrior:
     ℓ(μ, M) = Σᵤ [ln B(yᵤ + μM, nᵤ − yᵤ + (1 − μ)M) − ln B(μM, (1 − μ)M)].
     Start: μ₀ = Σy/Σn and M₀ from the moments of p̂ᵤ (Kleinman 1973). With one unit
     there is nothing to learn about the spread: M is set to the upper bound."""
+    from scipy import optimize, special
     y, n = np.asarray(y, dtype=float), np.asarray(n, dtype=float)
     mu0 = float(np.clip(y.sum() / n.sum(), 1e-4, 1 - 1e-4))
     if len(y) < 2:
@@ -91,6 +92,7 @@ def shrink(
 ) -> dict[str, np.ndarray]:
     """Posterior mean (y + μM)/(n + M), equal-tailed posterior interval and the
     shrinkage weight B = M/(M + n) of each unit."""
+    from scipy import stats
     y, n = np.asarray(y, dtype=float), np.asarray(n, dtype=float)
     a, b = prior.a + y, prior.b + n - y
     half = (1 - level) / 2
@@ -102,6 +104,7 @@ def _rank_block(
     y: np.ndarray, n: np.ndarray, ok: np.ndarray, prior: BetaPrior, n_sim: int,
     level: float, rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
+    from scipy import stats
     post = shrink(y, n, prior, level)
     rank = np.full(len(y), np.nan)
     rlow, rhigh = rank.copy(), rank.copy()
@@ -141,6 +144,7 @@ def rank_units(
     probability θ < target, and ``p_meet_target`` = P(θ ≥ target), when ``target`` is
     given: "xác suất đạt chỉ tiêu"). Sorted by rank.
     """
+    from scipy import stats
     sel = (results["level"] == level_name) & (
         results["index"].astype(str) == (index if index is not None else level_name))
     base = results.loc[sel, [*within, unit, "estimate", "ci_low", "ci_high", "se",

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 __all__ = ["cronbach_alpha", "feldt_interval", "item_rest", "item_matrix", "reliability_table"]
 
@@ -38,6 +37,7 @@ def feldt_interval(alpha: np.ndarray, n: np.ndarray, k: np.ndarray, level: float
     """Feldt (1965): (1 − α)/(1 − α̂) ~ F(n − 1, (n − 1)(k − 1)), so
     [1 − (1 − α̂)·F₁₋γ/₂, 1 − (1 − α̂)·Fγ/₂] with γ = 1 − level.
     Example (Evans, MRC CBU statswiki): α̂ = 0.913, n = 873, k = 20 → 0.9044–0.9212."""
+    from scipy import stats
     a, n, k = (np.asarray(v, dtype=float) for v in (alpha, n, k))
     d1, d2 = n - 1, (n - 1) * (k - 1)
     g = 1 - level

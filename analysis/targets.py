@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
 
 from analysis.methods import ZERO_TOL
 from analysis.status import BELOW, DESCRIPTIVE_ONLY, INCONCLUSIVE, MET, NO_TARGET
@@ -39,6 +38,7 @@ def target_status(ci_low: np.ndarray, ci_high: np.ndarray, target: np.ndarray) -
 def _exact_upper_tail(x: np.ndarray, n: np.ndarray, target: np.ndarray) -> np.ndarray:
     """P(X ≥ x | n, target) extended to real x: I_target(x, n − x + 1); 1 when x = 0.
     Dual to the Clopper–Pearson (and, with n_eff, Korn–Graubard) lower bound."""
+    from scipy import special
     with np.errstate(invalid="ignore"):
         tail = special.betainc(np.maximum(x, 1e-300), n - x + 1, target)
     return np.where(x > 0, tail, 1.0)
@@ -61,6 +61,7 @@ def target_p_value(
     exact binomial tail P(X ≥ pn | t); jeffreys: posterior P(θ ≤ t), Beta(x+½, n−x+½);
     ``clopper-pearson (fallback…)``: exact tail with one trial per respondent.
     """
+    from scipy import special, stats
     p, se, df, t, n_a, n_r = (
         np.asarray(a, dtype=float)
         for a in (estimate, se, df, target, n_answers, n_respondents)
@@ -120,6 +121,7 @@ def n_needed(
     (more respondents are needed, or the row would be decided). NaN where p equals the
     target (never decides).
     """
+    from scipy import special, stats
     p, t, deff = (np.asarray(a, dtype=float) for a in (estimate, target, deff))
     half_alpha = (1 - level) / 2
     z = stats.norm.ppf(1 - half_alpha)

@@ -63,7 +63,8 @@ def one_database(kind: str, args, workdir: Path) -> bool:
           f"{len(slugs)} counters, instrument {args.instrument}; {args.clients} phones, "
           f"{args.seconds:g} s", flush=True)
     log = workdir / f"gunicorn-{kind}.log"
-    with Server(env, workers=workers, threads=args.threads, log=log) as server:
+    with Server(env, workers=workers, threads=args.threads, log=log,
+                port=args.port or None) as server:
         run_phones(server.base, slugs, clients=args.clients, seconds=args.warmup,
                    max_submissions=10**9, seed=99)  # warm up: imports, pools, caches
         warm = database.submission_keys()
@@ -74,7 +75,8 @@ def one_database(kind: str, args, workdir: Path) -> bool:
     from bench.load_baseline_app import metadata
     metadata.create_all(database.engine)  # before the workers start, not four at once
     with Server(env, workers=workers, threads=args.threads, log=log,
-                app="bench.load_baseline_app:create_app()") as baseline_server:
+                app="bench.load_baseline_app:create_app()",
+                port=args.port + 1 if args.port else None) as baseline_server:
         run_phones(baseline_server.base, ["baseline1"], clients=args.clients,
                    seconds=args.warmup, seed=98)
         base = run_phones(baseline_server.base, ["baseline1"], clients=args.clients,
@@ -124,6 +126,8 @@ def main() -> int:
     ap.add_argument("--limits", choices=["auto", "memory", "redis"], default="auto",
                     help="rate-limit store; auto = Redis on PostgreSQL, memory on SQLite")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--port", type=int, default=0,
+                    help="serve the app on PORT and the baseline on PORT+1 (default: free ports)")
     ap.add_argument("--keep", action="store_true", help="keep the bench database")
     ap.add_argument("--workdir", type=Path,
                     default=Path(tempfile.gettempdir()) / "sipas-load")

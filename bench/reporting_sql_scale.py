@@ -48,11 +48,16 @@ def build(n_responses: int, n_units: int, seed: int = 1) -> None:
     # sorted: ids grow with time, as they do when citizens submit one after another
     seconds = np.sort(rng.uniform(0, 364 * 86400, n_responses))
     unit_effect = dict(zip(unit_ids, rng.normal(2.0, 0.7, n_units), strict=True))
+    iv_id = iv.id
+    # No transaction of ours stays idle while we load: another bench's CREATE INDEX
+    # CONCURRENTLY waits for every older transaction in the database, and a bare ANALYZE
+    # then waited for its lock — a deadlock PostgreSQL cannot see (issue 16, shared host).
+    db.session.commit()
     with db.engine.connect() as conn:
         buf = io.StringIO()
         for i in range(n_responses):
             when = (start + timedelta(seconds=float(seconds[i]))).isoformat()
-            buf.write(f"{i + 1}\t{iv.id}\t{resp_unit[i]}\t{resp_field[i]}\tcounter_qr\t{when}"
+            buf.write(f"{i + 1}\t{iv_id}\t{resp_unit[i]}\t{resp_field[i]}\tcounter_qr\t{when}"
                       f"\tvi\tb{i}\tvalid\n")
         copy_rows(conn, "responses", "id, instrument_version_id, unit_id, field_id, channel, "
                   "submitted_at, locale, submission_key, status", buf)
@@ -63,7 +68,7 @@ def build(n_responses: int, n_units: int, seed: int = 1) -> None:
         conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('responses', 'id'), "
                              f"{n_responses})"))
         conn.commit()
-        conn.execute(sa.text("ANALYZE"))
+        conn.execute(sa.text("ANALYZE responses, answers"))  # ours, not every schema's
         conn.commit()
 
 

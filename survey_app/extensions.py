@@ -3,13 +3,13 @@
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from survey_app.models.base import db
 from survey_app.services.privacy import client_key
+from survey_app.web.migrations import LazyMigrate
 
-migrate = Migrate(render_as_batch=True, compare_type=True)
+migrate = LazyMigrate(render_as_batch=True, compare_type=True)  # Alembic loads on use
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()

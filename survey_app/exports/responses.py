@@ -1,4 +1,4 @@
-"""Anonymised responses, one row per response, read in pages so memory stays flat.
+"""Anonymised responses, one row per response, streamed so memory stays flat.
 
 What a row holds: the receiving unit, the deciding agency (empty when the receipt link
 did not name one), field, local day, channel, instrument and the answer to every question
@@ -10,12 +10,15 @@ questions (with unit and day they could point at a person in a small commune).
 Sensitive items (survey_app.services.disclosure) are left out unless the caller says the
 reader is Nội vụ; units never get this export at all (docs/privacy.md).
 
-Rows come out in a random order, drawn afresh for every download: in submission order a
-row's position dated it within its day and linked it to the comments. The ids of the
-scope are read first (8 bytes each, a few MB for a national year) and shuffled; each page
-is then two short queries for a slice of them (the responses, then their answers), so no
-cursor or transaction stays open while the client downloads, and the same code runs on
-SQLite and PostgreSQL.
+Rows come out in a random order, drawn afresh by the database for every download
+(ORDER BY random()): in submission order a row's position dated it within its day and
+linked it to the comments. One query gives one row per response with its answers packed
+into one text by a correlated subquery (string_agg on PostgreSQL, group_concat on
+SQLite), and it is read through a server-side cursor in large fetches
+(`stream_results`, PAGE_SIZE rows at a time), so memory stays that of a fetch and
+the database, not Python, does the joining: issue 16 measured the former page-by-page
+`IN (2000 random ids)` reads at 5,700 rows/s. The export reads one consistent snapshot;
+its read transaction ends with the last row (or when the download is cut short).
 """
 
 from __future__ import annotations
@@ -23,15 +26,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
 import sqlalchemy as sa
 
+from survey_app.exports import writers
 from survey_app.extensions import db
 from survey_app.models import Answer, Field, InstrumentVersion, Response, Unit
 from survey_app.reporting.indices import VIETNAM, ReportScope, response_filters
 from survey_app.services.disclosure import is_sensitive
 
-PAGE_SIZE = 2000
+PAGE_SIZE = 10_000  # rows per fetch from the server-side cursor
 HIDDEN_SECTIONS = frozenset({"demographics"})
 NOT_APPLICABLE = "na"
 FIXED_COLUMNS = ["row", "unit_code", "unit_name", "deciding_unit_code", "deciding_unit_name",
@@ -83,47 +86,112 @@ def header(lay: Layout) -> list[str]:
     return FIXED_COLUMNS + lay.columns
 
 
-def rows(scope: ReportScope, lay: Layout, page_size: int | None = None,
-         visible: sa.ColumnElement[bool] | None = None) -> Iterator[list]:
-    """Yield one list per valid response of `scope` the reader may see (`visible`:
-    survey_app.services.scoping.visible_responses_condition), in a random order."""
-    page_size = page_size or PAGE_SIZE
+#: Separators of the packed answers: control characters no item code (instruments'
+#: CODE_RE) and no number contain.
+PAIR, ITEM = "\x1e", "\x1f"
+
+
+def _packed_answers() -> sa.ScalarSelect:
+    """``code<US>value<RS>code<US>value…`` of the current response (value '' = not
+    applicable), in whatever order the database aggregates them."""
+    pair = Answer.item_code + ITEM + sa.func.coalesce(sa.cast(Answer.value, sa.Text), "")
+    return (sa.select(sa.func.aggregate_strings(pair, PAIR))
+            .where(Answer.response_id == Response.id).scalar_subquery())
+
+
+def _stream(scope: ReportScope, page_size: int | None,
+            visible: sa.ColumnElement[bool] | None = None) -> Iterator[sa.Row]:
+    """``unit_id, deciding_unit_id, field_id, submitted_at, channel, iv_id, packed`` of
+    every valid response of `scope` the reader may see (`visible`:
+    survey_app.services.scoping.visible_responses_condition), in a random order, from one
+    query read in fetches of `page_size` rows."""
+    statement = (sa.select(Response.unit_id, Response.deciding_unit_id, Response.field_id,
+                           Response.submitted_at, Response.channel,
+                           Response.instrument_version_id, _packed_answers())
+                 .where(*response_filters(scope), sa.true() if visible is None else visible)
+                 .order_by(sa.func.random()))  # a new order for every download
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Compiling this one-off plan to machine code took a second of a 7 s query.
+        db.session.execute(sa.text("SET LOCAL jit = off"))
+    result = db.session.execute(statement.execution_options(stream_results=True,
+                                                            yield_per=page_size or PAGE_SIZE))
+    try:
+        yield from result
+    finally:
+        result.close()
+        db.session.rollback()  # end the read transaction, also when the download stops
+
+
+def _names() -> tuple[dict, dict]:
     units = {i: (c, n) for i, c, n in db.session.execute(
         sa.select(Unit.id, Unit.code, Unit.name_vi))}
     fields = {i: (c, n) for i, c, n in db.session.execute(
         sa.select(Field.id, Field.code, Field.name_vi))}
+    return units, fields
+
+
+def _local_day(at) -> str:
+    return at.astimezone(VIETNAM).date().isoformat()
+
+
+def rows(scope: ReportScope, lay: Layout, page_size: int | None = None,
+         visible: sa.ColumnElement[bool] | None = None) -> Iterator[list]:
+    """Yield one list per valid response of `scope` the reader may see, in a random order
+    (the XLSX rows)."""
+    units, fields = _names()
     width = len(FIXED_COLUMNS) + len(lay.columns)
-    where = [*response_filters(scope), sa.true() if visible is None else visible]
-    everyone = np.fromiter(db.session.scalars(sa.select(Response.id).where(*where)),
-                           dtype=np.int64)
-    np.random.default_rng().shuffle(everyone)  # seeded from the OS: a new order each time
-    db.session.rollback()
-    number = 0
-    for start in range(0, len(everyone), page_size):
-        ids = everyone[start:start + page_size].tolist()
-        found = {r.id: r for r in db.session.execute(
-            sa.select(Response.id, Response.unit_id, Response.field_id, Response.submitted_at,
-                      Response.channel, Response.instrument_version_id,
-                      Response.deciding_unit_id)
-            .where(*where, Response.id.in_(ids)))}
-        page = [found[i] for i in ids if i in found]  # invalidated meanwhile: left out
-        answers: dict[int, list[tuple[str, int | None]]] = {}
-        for rid, code, value in db.session.execute(
-                sa.select(Answer.response_id, Answer.item_code, Answer.value)
-                .where(Answer.response_id.in_(ids))):
-            answers.setdefault(rid, []).append((code, value))
-        db.session.rollback()  # end the read transaction between pages
-        for r in page:
-            number += 1
-            unit, field = units[r.unit_id], fields[r.field_id]
-            decider = units[r.deciding_unit_id] if r.deciding_unit_id else (None, None)
-            out: list = [None] * width
-            out[:len(FIXED_COLUMNS)] = [number, unit[0], unit[1], decider[0], decider[1],
-                                        field[0], field[1],
-                                        r.submitted_at.astimezone(VIETNAM).date().isoformat(),
-                                        r.channel, lay.instrument.get(r.instrument_version_id)]
-            for code, value in answers.get(r.id, ()):
-                col = lay.position.get((r.instrument_version_id, code))
-                if col is not None:
-                    out[col] = NOT_APPLICABLE if value is None else value
-            yield out
+    fixed = len(FIXED_COLUMNS)
+    for number, (unit_id, decider_id, field_id, at, channel, iv, packed) in enumerate(
+            _stream(scope, page_size, visible), start=1):
+        unit, field = units[unit_id], fields[field_id]
+        decider = units[decider_id] if decider_id else (None, None)
+        out: list = [None] * width
+        out[:fixed] = [number, unit[0], unit[1], decider[0], decider[1], field[0], field[1],
+                       _local_day(at), channel, lay.instrument.get(iv)]
+        for pair in packed.split(PAIR) if packed else ():
+            code, _, value = pair.partition(ITEM)
+            col = lay.position.get((iv, code))
+            if col is not None:
+                out[col] = int(value) if value else NOT_APPLICABLE
+        yield out
+
+
+def csv_chunks(scope: ReportScope, lay: Layout, page_size: int | None = None,
+               visible: sa.ColumnElement[bool] | None = None) -> Iterator[str]:
+    """The CSV file of `rows` (BOM, header, rows), the same text `writers.csv_stream`
+    writes for them, put together per row from pre-encoded parts: unit, field, channel
+    and instrument cells are encoded (neutralised, quoted) once per value, and answers
+    are digits or "na" as the database gives them. Per-cell conversion through the csv
+    module was most of the CPU of a large export."""
+    units, fields = _names()
+    unit_text = {i: writers.csv_cells(names) for i, names in units.items()}
+    no_decider = writers.csv_cells(["", ""])
+    field_text = {i: writers.csv_cells(names) for i, names in fields.items()}
+    tail_text: dict[tuple[str, int], str] = {}
+    fixed = len(FIXED_COLUMNS)
+    columns: dict[int, dict[str, int]] = {}  # version → item code → answer cell
+    for (iv, code), col in lay.position.items():
+        columns.setdefault(iv, {})[code] = col - fixed
+    blank = [""] * len(lay.columns)
+    chunk_rows = writers.CSV_CHUNK_ROWS
+    lines = [writers.BOM + writers.csv_cells(header(lay)) + "\r\n"]
+    for number, (unit_id, decider_id, field_id, at, channel, iv, packed) in enumerate(
+            _stream(scope, page_size, visible), start=1):
+        tail = tail_text.get((channel, iv))
+        if tail is None:
+            tail = tail_text[(channel, iv)] = writers.csv_cells([channel, lay.instrument.get(iv)])
+        cells = blank.copy()
+        where = columns.get(iv, {})
+        for pair in packed.split(PAIR) if packed else ():
+            code, _, value = pair.partition(ITEM)
+            col = where.get(code)
+            if col is not None:
+                cells[col] = value or NOT_APPLICABLE
+        lines.append(",".join([str(number), unit_text[unit_id],
+                               unit_text[decider_id] if decider_id else no_decider,
+                               field_text[field_id],
+                               _local_day(at), tail, *cells]) + "\r\n")
+        if number % chunk_rows == 0:
+            yield "".join(lines)
+            lines.clear()
+    yield "".join(lines)

@@ -108,8 +108,7 @@ def responses(ext: str):
     name = _filename("phieu", query, ext)
     visible = visible_responses_condition(current_user)
     if ext == "csv":
-        body = stream_with_context(csv_stream(resp.header(lay),
-                                              resp.rows(scope, lay, visible=visible)))
+        body = stream_with_context(resp.csv_chunks(scope, lay, visible=visible))
         return _download(body, CSV_TYPE, name)
     spool = xlsx_file([("Phiếu", resp.header(lay), resp.rows(scope, lay, visible=visible))])
     return _download(file_chunks(spool), XLSX_TYPE, name)

@@ -19,9 +19,6 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 CSV_CHUNK_ROWS = 2000
@@ -45,6 +42,14 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     return neutralise(value) if isinstance(value, str) else value
+
+
+def csv_cells(cells: Sequence[Any]) -> str:
+    """Cells as the CSV text `csv_stream` writes for them (neutralised, quoted where
+    needed), without the line end: for callers that put a row together from parts."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([_csv_value(v) for v in cells])
+    return buffer.getvalue()
 
 
 def csv_stream(header: Sequence[str], rows: Iterable[Sequence[Any]],
@@ -79,6 +84,9 @@ def xlsx_file(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]
     Columns named in `percent_columns` get a percent number format, so a proportion
     0.925 shows as 92.5% (92,5% in a Vietnamese Excel) yet stays a number."""
     percent = set(percent_columns)
+    from openpyxl import Workbook  # loaded by the first XLSX, not at every worker's boot
+    from openpyxl.cell import WriteOnlyCell
+
     book = Workbook(write_only=True)
     for title, header, rows in sheets:
         part = 1

@@ -13,11 +13,13 @@ import importlib.util
 import io
 import zipfile
 from pathlib import Path
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from survey_app.models import Counter, Unit
 from survey_app.services.qr import counter_url, qr_png, qr_svg
+
+if TYPE_CHECKING:  # fpdf loads when a poster is drawn, not at every worker's boot
+    from fpdf import FPDF
 
 SIZES = {"A5": (148, 210), "A4": (210, 297)}  # mm; tuples, not names (fpdf2 warns on "A5")
 BRAND = (11, 61, 145)
@@ -45,6 +47,8 @@ def font_dir() -> Path:
 def _pdf(size: str) -> FPDF:
     if size not in SIZES:
         raise ValueError(f"poster size must be one of {', '.join(SIZES)}")
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="portrait", unit="mm", format=SIZES[size])
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)

@@ -8,13 +8,14 @@ configuration) the caller must say which address to print.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import qrcode
-import qrcode.image.svg
 from flask import current_app, has_request_context, request
-from qrcode.constants import ERROR_CORRECT_M
 
 from survey_app.models import Counter
+
+if TYPE_CHECKING:  # qrcode (and PIL) load with the first code drawn, not at a worker's boot
+    import qrcode
 
 
 class NoBaseUrl(RuntimeError):
@@ -40,6 +41,9 @@ def receipt_url(counter: Counter, token: str, base_url: str | None = None) -> st
 
 
 def _qr(data: str, border: int = 4) -> qrcode.QRCode:
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
     # Level M survives a crease or a smudge on a printed poster or a thermal receipt.
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=10, border=border)
     qr.add_data(data)
@@ -57,5 +61,7 @@ def qr_png(data: str, box_size: int = 10) -> bytes:
 
 def qr_svg(data: str) -> bytes:
     """A vector QR (single path) for print shops that scale it to any size."""
+    import qrcode.image.svg
+
     image = _qr(data).make_image(image_factory=qrcode.image.svg.SvgPathImage)
     return image.to_string(encoding="unicode").encode("utf-8")
