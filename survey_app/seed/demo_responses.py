@@ -107,7 +107,7 @@ def _commune_decides(commune: str) -> Callable[[random.Random, str], str | None]
     return decide
 
 
-def _department_decides(rng: random.Random, field_code: str) -> str | None:
+def _department_decides(_rng: random.Random, field_code: str) -> str | None:
     return DEPARTMENT_OF.get(field_code)
 
 
