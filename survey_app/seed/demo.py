@@ -82,10 +82,10 @@ def seed_demo(today: date | None = None, rng_seed: int = 2025) -> dict[str, int]
     fields = dict(db.session.execute(sa.select(Field.code, Field.id)).all())
     versions = {iv.code: iv for iv in db.session.scalars(sa.select(InstrumentVersion))}
     instruments = {code: iv.instrument for code, iv in versions.items()}
-    by_unit: dict[str, list[str]] = {}
-    for (unit, code) in counters:
-        by_unit.setdefault(unit, []).append(code)
+    by_unit: dict[str, list[str]] = {}  # in the specs' order, so a re-run draws the same
     specs = {(c.unit, c.code): c for c in counter_specs()}
+    for unit, code in specs:
+        by_unit.setdefault(unit, []).append(code)
     stored = set(db.session.scalars(sa.select(Response.submission_key).where(
         Response.submission_key.startswith("demo-"))))
     stored_volumes = set(db.session.execute(sa.select(

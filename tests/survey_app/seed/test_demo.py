@@ -89,7 +89,7 @@ def test_some_dossiers_received_in_a_commune_are_decided_by_a_department(demo_ap
         units = _units()
         received, decided = sa.orm.aliased(Unit), sa.orm.aliased(Unit)
         pairs = Tally(db.session.execute(
-            sa.select(received.kind, decided.kind)
+            sa.select(received.kind, decided.kind).select_from(Response)
             .join(received, Response.unit_id == received.id)
             .join(decided, Response.deciding_unit_id == decided.id)).all())
         assert pairs[("hcc_xa", "so")] > 0 and pairs[("diem_tiep_nhan", "so")] > 0
