@@ -10,7 +10,7 @@ The worlds the conftests hand out:
   field (the survey, API and browser tests);
 - `make_admin_world`: a province → district → commune tree, a counter, flagged responses
   and pending comments, and an admin (the admin and hostile tests);
-- the seeded demo district (`tests/conftest.py:demo_app`), for dashboards and exports.
+- the seeded demo province (`tests/conftest.py:demo_app`), for dashboards and exports.
 """
 
 from __future__ import annotations

@@ -13,14 +13,14 @@
 SQLite adds the column with its named CHECK in place (ALTER TABLE … ADD COLUMN), so
 `units` is not rebuilt; PostgreSQL adds it with a constant default (no rewrite).
 
-Revision ID: 0007_outbox
+Revision ID: 0007
 Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_outbox"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

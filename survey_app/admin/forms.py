@@ -254,7 +254,16 @@ class FieldForm(FlaskForm):
                                                           Length(max=200)])
     sort_order = StringField(_l("Thứ tự hiển thị"), default="100")
     active = BooleanField(_l("Đang sử dụng"), default=True)
+    valid_from = StringField(_l("Có hiệu lực từ ngày (không bắt buộc)"), validators=[Optional()])
+    valid_to = StringField(_l("Thôi có hiệu lực từ ngày (không bắt buộc)"),
+                           validators=[Optional()])
 
     def validate_sort_order(self, field):
         if whole_number(field.data, maximum=100_000) is None:
             raise ValidationError(_l("Thứ tự là số nguyên từ 0 đến 100000."))
+
+    def validate_valid_from(self, field):
+        _date_field(field)
+
+    def validate_valid_to(self, field):
+        _date_field(field)

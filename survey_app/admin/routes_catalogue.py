@@ -9,6 +9,8 @@ refused: publish it as a new version.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,19 +19,30 @@ from instruments import InstrumentError, load_instrument_text
 from survey_app.admin import bp
 from survey_app.admin.common import apply_changes, get_or_404
 from survey_app.admin.forms import ActionForm, FieldForm, InstrumentUploadForm
+from survey_app.admin.unit_validity import parse_date
 from survey_app.extensions import db
-from survey_app.models import Counter, Field, InstrumentVersion, Response
+from survey_app.models import Counter, Field, InstrumentVersion, Response, Unit
 from survey_app.seed.reference import ReferenceDataError, register_instrument
 from survey_app.services.audit import record
 from survey_app.web.inputs import whole_number
 
 MAX_YAML_BYTES = 512 * 1024
+VIETNAM_TZ = timezone(timedelta(hours=7))
 
 
 @bp.get("/linh-vuc")
 def fields():
     rows = db.session.scalars(sa.select(Field).order_by(Field.sort_order, Field.code)).all()
-    return render_template("admin/fields.html", fields=rows)
+    # A field is not a department: the agencies that decided its dossiers, as the
+    # responses recorded them (a field may have several; a department decides many).
+    deciders: dict[int, list[str]] = {}
+    for field_id, name in db.session.execute(
+            sa.select(Response.field_id, Unit.name_vi).distinct()
+            .join(Unit, Unit.id == Response.deciding_unit_id)
+            .order_by(Response.field_id, Unit.name_vi)):
+        deciders.setdefault(field_id, []).append(name)
+    return render_template("admin/fields.html", fields=rows, deciders=deciders,
+                           today=datetime.now(VIETNAM_TZ).date())
 
 
 @bp.route("/linh-vuc/them", methods=["GET", "POST"], defaults={"field_id": None})
@@ -39,17 +52,25 @@ def field_edit(field_id: int | None):
     form = FieldForm(obj=item) if request.method == "GET" and item else FieldForm()
     if request.method == "GET" and item:
         form.sort_order.data = str(item.sort_order)
+        form.valid_from.data = item.valid_from.isoformat() if item.valid_from else ""
+        form.valid_to.data = item.valid_to.isoformat() if item.valid_to else ""
     if form.validate_on_submit():
         code = form.code.data.strip()
         other = db.session.scalar(sa.select(Field).filter_by(code=code))
+        valid_from = parse_date(form.valid_from.data or "")
+        valid_to = parse_date(form.valid_to.data or "")
         if other is not None and other is not item:
             form.code.errors.append(_("Mã lĩnh vực \"%(code)s\" đã được dùng.", code=code))
+        elif valid_from and valid_to and valid_from >= valid_to:
+            form.valid_to.errors.append(_("Ngày thôi có hiệu lực phải sau ngày bắt đầu hiệu "
+                                          "lực."))
         else:
             new = item is None
             item = item or Field()
             values = {"code": code, "name_vi": form.name_vi.data.strip(),
                       "name_en": form.name_en.data.strip(),
-                      "sort_order": whole_number(form.sort_order.data), "active": form.active.data}
+                      "sort_order": whole_number(form.sort_order.data), "active": form.active.data,
+                      "valid_from": valid_from, "valid_to": valid_to}
             changes = apply_changes(item, values)
             db.session.add(item)
             db.session.flush()

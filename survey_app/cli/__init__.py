@@ -45,7 +45,8 @@ def init_data() -> None:
 @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
               help="Address printed in the demo counter link.")
 def seed_demo_command(base_url: str) -> None:
-    """Build the demo district with a few thousand responses (idempotent)."""
+    """Build the demo province (fictional, after the 2025 reform) with a few thousand responses
+    (idempotent)."""
     from survey_app.seed.demo import demo_summary, seed_demo
 
     if current_app.config.get("PRODUCTION"):

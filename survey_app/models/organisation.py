@@ -122,9 +122,18 @@ class Unit(db.Model):
 
 
 class Field(db.Model):
-    """A lĩnh vực of administrative procedures (đất đai, xây dựng, đầu tư, …)."""
+    """A lĩnh vực of administrative procedures (đất đai, xây dựng, đầu tư, …).
+
+    A field is a group of procedures, not a department: investment procedures sit under
+    Sở Tài chính since 2025, labour ones under Sở Nội vụ. Fields change over time too, so
+    a field carries [valid_from, valid_to) like a unit; an ended field is kept (its
+    responses stay attributed to it) but is no longer offered on forms and links."""
 
     __tablename__ = "fields"
+    __table_args__ = (
+        CheckConstraint("valid_from IS NULL OR valid_to IS NULL OR valid_from < valid_to",
+                        name="validity_order"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -132,9 +141,16 @@ class Field(db.Model):
     name_en: Mapped[str] = mapped_column(String(200))
     sort_order: Mapped[int] = mapped_column(Integer, default=100)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Validity [valid_from, valid_to), as for units; NULL = open-ended.
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
 
     def name(self, locale: str = "vi") -> str:
         return self.name_en if locale.startswith("en") else self.name_vi
+
+    def valid_on(self, day: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day < self.valid_to))
 
     def __repr__(self) -> str:
         return f"<Field {self.code}>"

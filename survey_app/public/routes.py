@@ -10,6 +10,7 @@ from survey_app.extensions import csrf, db, limiter
 from survey_app.models import Counter, Unit
 from survey_app.public import bp
 from survey_app.public.forms import SurveyMetaForm
+from survey_app.seed.demo_structure import PROVINCE as DEMO_PROVINCE
 from survey_app.services import submission as svc
 from survey_app.services.privacy import client_hash, client_key
 from survey_app.services.quotas import first_time, spend
@@ -23,7 +24,11 @@ def index():
         db.select(Unit).where(Unit.publish_results.is_(True), Unit.active.is_(True))
         .order_by(Unit.name_vi)
     ).all()
-    return render_template("public/index.html", published_units=published)
+    # The seeded demo says on its front page that its province and data are invented.
+    demo = db.session.scalar(db.select(Unit.id).where(
+        Unit.code == DEMO_PROVINCE.code, Unit.admin_code == DEMO_PROVINCE.admin_code))
+    return render_template("public/index.html", published_units=published,
+                           demo=demo is not None)
 
 
 @bp.get("/healthz")

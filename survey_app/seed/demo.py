@@ -1,27 +1,28 @@
-"""`flask --app survey_app seed-demo`: a realistic demo district, idempotent.
+"""`flask --app survey_app seed-demo`: a FICTIONAL province after the 2025 reform, idempotent.
 
-One huyện (Xuân Hòa, fictional) with 12 xã/thị trấn, 5 phòng and a health centre;
-counters using both shipped instruments; dossier volumes; demo users for each role;
-about 3,500 responses over the last four reporting quarters and the current one.
-Scores vary realistically: some units above 95%, some below 85%, land lower than
-civil status, feedback handling the weakest element, a few units with very few
-responses, and a respondent effect so a person's answers are correlated.
+Tỉnh Hòa Giang does not exist; nor do its communes, people or official codes. Its
+structure is today's (survey_app.seed.demo_structure): a provincial service centre with a
+branch, eight departments under their 2025 names, two vertical agencies, and twelve
+communes and wards, each with its service centre and reception points. The responses of
+2024 and the first half of 2025 are recorded on the old three-tier units (the district
+huyện Xuân Hòa, its communes and offices, the old departments), which end on 2025-07-01
+(the departments on 2025-03-01), and the lineage table links them to today's units.
+Responses run through the last complete reporting quarter (survey_app.seed.demo_responses).
 
-Everything is keyed (unit/counter codes, usernames, deterministic submission keys),
-so running it again adds nothing.
+Everything is keyed (unit and counter codes, usernames, deterministic submission keys),
+so running it again adds nothing. Rows are written with bulk inserts (one INSERT per
+chunk of rows, not one ORM object per row).
 """
 
 from __future__ import annotations
 
-import math
 import random
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
+import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from analysis.periods import period_bounds, period_label
-from instruments import Instrument
+from analysis.periods import period_bounds, period_label, previous_period
 from survey_app.extensions import db
 from survey_app.models import (
     Answer,
@@ -30,293 +31,201 @@ from survey_app.models import (
     DossierVolume,
     Field,
     InstrumentVersion,
+    LineageCounter,
     Response,
     Unit,
+    UnitLineage,
     User,
 )
+from survey_app.seed.demo_responses import drafts, service_points
+from survey_app.seed.demo_structure import counter_specs, link_specs, unit_specs
 from survey_app.seed.reference import sync_reference_data
 
-ROOT = ("H-XH", "UBND huyện Xuân Hòa", "Xuan Hoa District People's Committee", "huyen", "huyen")
-COMMUNES = [
-    # code, name, base logit of satisfaction, responses per quarter (mean)
-    ("X-TT", "UBND thị trấn Xuân Hòa", 2.9, 70),
-    ("X-AN", "UBND xã Xuân An", 3.4, 55),
-    ("X-BI", "UBND xã Xuân Bình", 1.3, 60),
-    ("X-PH", "UBND xã Xuân Phú", 2.2, 45),
-    ("X-TH", "UBND xã Xuân Thành", 1.6, 50),
-    ("X-HG", "UBND xã Xuân Hưng", 2.6, 40),
-    ("X-TR", "UBND xã Xuân Trường", 3.1, 35),
-    ("X-LO", "UBND xã Xuân Lộc", 1.9, 45),
-    ("X-SO", "UBND xã Suối Cát", 2.4, 30),
-    ("X-BT", "UBND xã Bảo Thành", 1.1, 25),
-    ("X-LA", "UBND xã Lang Minh", 2.0, 3),   # very few responses
-    ("X-SC", "UBND xã Sông Cầu", 2.8, 2),    # very few responses
-]
-OFFICES = [
-    ("P-TNMT", "Phòng Tài nguyên và Môi trường", "so_phong"),
-    ("P-KTHT", "Phòng Kinh tế – Hạ tầng", "so_phong"),
-    ("P-TP", "Phòng Tư pháp", "so_phong"),
-    ("P-LDTBXH", "Phòng Lao động – Thương binh và Xã hội", "so_phong"),
-    ("P-TCKH", "Phòng Tài chính – Kế hoạch", "so_phong"),
-]
-HEALTH = ("SN-TTYT", "Trung tâm Y tế huyện Xuân Hòa")
-
-# Field effects on the logit scale: land and construction are hardest to please.
-FIELD_EFFECT = {"dat-dai": -0.9, "xay-dung": -0.6, "dau-tu": -0.3, "tu-phap-ho-tich": 0.4,
-                "chung-thuc": 0.6, "lao-dong": 0.1, "kinh-doanh": 0.0, "y-te": -0.2}
-ELEMENT_EFFECT = {"TC": 0.3, "TT": 0.0, "CC": 0.2, "KQ": 0.1, "PA": -0.7}
-COMMUNE_FIELDS = ["tu-phap-ho-tich", "chung-thuc", "dat-dai", "lao-dong", "xay-dung"]
-COMMUNE_FIELD_WEIGHTS = [0.35, 0.25, 0.2, 0.12, 0.08]
-HUYEN_COUNTERS = [
-    ("Q1", "Quầy 1 – Đất đai", "Counter 1 – Land", "dat-dai", "sipas-2022"),
-    ("Q2", "Quầy 2 – Xây dựng", "Counter 2 – Construction", "xay-dung", "sipas-2022"),
-    ("Q3", "Quầy 3 – Đầu tư, kinh doanh", "Counter 3 – Investment, business", None,
-     "counter-2018"),
-    ("Q4", "Quầy 4 – Tư pháp, lao động", "Counter 4 – Justice, labour", None, "counter-2018"),
-]
-COMMENTS = [
-    "Cán bộ hướng dẫn nhiệt tình, dễ hiểu.",
-    "Thời gian chờ lâu, nên có thêm ghế ngồi.",
-    "Hồ sơ đất đai trả chậm so với giấy hẹn.",
-    "Nên có thêm hướng dẫn nộp hồ sơ trực tuyến.",
-    "Rất hài lòng, cảm ơn các anh chị.",
-    "Bãi gửi xe chật, trời mưa bất tiện.",
-    "Phải đi lại nhiều lần để bổ sung giấy tờ.",
-]
+# Named units for tests and docs (codes of survey_app.seed.demo_structure).
+PROVINCE = "T-HG"
+PROVINCE_CENTRE = "HCC-T"            # the provincial service centre (hcc_tinh)
+BRANCH = "HCC-CN-XH"                 # its branch in the former district town
+OLD_DISTRICT = "H-XH"                # huyện Xuân Hòa, ended 2025-07-01, split
+UNIT_USER_UNIT = "C-XAN"             # xã Xuân An: the demo unit user's commune
+MERGED_COMMUNE = "C-XAN"             # merged from three old communes
+MERGED_FROM = ("X-AT", "X-BI", "X-PH")
+UNIT_USER_CENTRE = "C-XAN-HCC"       # its service centre (receives its dossiers)
+OTHER_COMMUNE = "C-TLO"              # xã Thành Lộc: another commune, the lowest scores
+LOW_SCORING_CENTRE = "C-TLO-HCC"     # below 85 % in every quarter
+HIGH_SCORING_CENTRE = "C-XAN-HCC"    # above 95 %
+FEW_RESPONSES = "C-MCA-D2"           # a reception point with a handful of responses
+RENAMED = ("X-BT", "C-HTH")          # xã Bảo Thành → xã Hòa Thành
+MOVED = ("SN-TTYT", "TTYT-XH")       # the district health centre → under Sở Y tế
+OFFICE_USER_UNIT = "S-NNMT"          # Sở Nông nghiệp và Môi trường: decides, never receives
+DECIDING_DEPARTMENT = "S-NNMT"       # decides land dossiers received in the communes
+PUBLISHED = ("T-HG", "C-XAN")        # units with a public results page
+FIRST_PERIOD = "2024-Q1"
 
 DEMO_USERS = [
     # username, password, role, unit code, full name
-    ("admin", "demo-admin", "admin", None, "Quản trị Phòng Nội vụ"),
-    ("phantich", "demo-analyst", "analyst", None, "Chuyên viên Phòng Nội vụ"),
-    ("xuanan", "demo-unit", "unit", "X-AN", "Cán bộ UBND xã Xuân An"),
-    ("tnmt", "demo-unit", "unit", "P-TNMT", "Cán bộ Phòng TN&MT"),
+    ("admin", "demo-admin", "admin", None, "Quản trị Sở Nội vụ"),
+    ("phantich", "demo-analyst", "analyst", None, "Chuyên viên Sở Nội vụ"),
+    ("xuanan", "demo-unit", "unit", UNIT_USER_UNIT, "Cán bộ UBND xã Xuân An"),
+    ("tnmt", "demo-unit", "unit", OFFICE_USER_UNIT, "Cán bộ Sở Nông nghiệp và Môi trường"),
 ]
-
-
-@dataclass
-class _UnitPlan:
-    unit: Unit
-    base: float
-    per_quarter: float
-    counters: list[Counter]
+CHUNK = 2000  # rows per INSERT
 
 
 def seed_demo(today: date | None = None, rng_seed: int = 2025) -> dict[str, int]:
     today = today or datetime.now(UTC).date()
     sync_reference_data()
-    fields = {f.code: f for f in db.session.scalars(db.select(Field))}
-    instruments = {
-        iv.code: iv for iv in db.session.scalars(db.select(InstrumentVersion))
-    }
-    plans = _units_and_counters(fields, instruments)
-    _users()
+    units = _units()
+    counters = _counters(units)
+    lineage = _lineage(units, counters)
+    _users(units)
     db.session.commit()
+    fields = dict(db.session.execute(sa.select(Field.code, Field.id)).all())
+    versions = {iv.code: iv for iv in db.session.scalars(sa.select(InstrumentVersion))}
+    instruments = {code: iv.instrument for code, iv in versions.items()}
+    by_unit: dict[str, list[str]] = {}  # in the specs' order, so a re-run draws the same
+    specs = {(c.unit, c.code): c for c in counter_specs()}
+    for unit, code in specs:
+        by_unit.setdefault(unit, []).append(code)
+    stored = set(db.session.scalars(sa.select(Response.submission_key).where(
+        Response.submission_key.startswith("demo-"))))
+    stored_volumes = set(db.session.execute(sa.select(
+        DossierVolume.unit_id, DossierVolume.field_id, DossierVolume.period)).all())
 
-    current = period_label(today, "quarter")  # e.g. 2026-Q4 (CCHC quarters cut on the 10th)
-    year, q = int(current[:4]), int(current[-1])
-    quarters = []
-    for _ in range(5):  # the current quarter (partly over) and the four before it
-        quarters.append((year, q))
-        year, q = (year, q - 1) if q > 1 else (year - 1, 4)
-    quarters.reverse()
-
-    created = 0
-    volumes = 0
-    for qi, (yr, qt) in enumerate(quarters):
-        start, end = period_bounds(f"{yr}-Q{qt}")
-        last_day = min(end, today - timedelta(days=1))
-        share = max(0.0, ((last_day - start).days + 1) / ((end - start).days + 1))
-        trend = 0.08 * qi  # slow improvement over the year
-        for plan in plans:
-            # Each response draws from its own generator, seeded by its key, so a
-            # re-run regenerates exactly the same responses and skips the stored ones.
-            prefix = f"demo-{plan.unit.code}-{yr}Q{qt}-"
-            n = _poisson(random.Random(f"{rng_seed}{prefix}n"), plan.per_quarter * share)
-            stored = set(db.session.scalars(
-                db.select(Response.submission_key).where(
-                    Response.submission_key.startswith(prefix, autoescape=True))))
-            per_field: dict[str, int] = {}
-            for k in range(n):
-                key = f"{prefix}{k}"
-                rng = random.Random(f"{rng_seed}{key}")
-                counter = rng.choice(plan.counters)
-                field_code = counter.field.code if counter.field else rng.choices(
-                    COMMUNE_FIELDS if plan.unit.kind == "xa" else list(FIELD_EFFECT),
-                    COMMUNE_FIELD_WEIGHTS if plan.unit.kind == "xa" else None,
-                )[0]
-                per_field[field_code] = per_field.get(field_code, 0) + 1
-                if key in stored:
-                    continue
-                when = datetime.combine(start, datetime.min.time(), UTC) + timedelta(
-                    seconds=rng.uniform(0, ((last_day - start).days + 1) * 86400 - 1)
-                )
-                _response(rng, key, plan, counter, fields[field_code],
-                          instruments[counter.instrument_version.code], when, plan.base + trend)
-                created += 1
-            volumes += _volumes(random.Random(f"{rng_seed}{prefix}v"), plan.unit, fields,
-                                per_field, yr, qt, start, end)
-        db.session.commit()
-    return {"responses_added": created, "volumes_added": volumes}
+    rows, volumes = [], []
+    periods = _periods(today)
+    for qi, label in enumerate(periods):
+        start, end = period_bounds(label)
+        for point in service_points(by_unit):
+            new, per_field = drafts(
+                point, label, start, end, today, 0.04 * qi, instruments,
+                {k: s.instrument for k, s in specs.items()},
+                {k: s.field for k, s in specs.items()}, rng_seed)
+            rows += [d for d in new if d.key not in stored]
+            vrng = random.Random(f"{rng_seed}demo-{point.unit}-{label}-v")
+            for code, n in sorted(per_field.items()):
+                key = (units[point.unit], fields[code], label)
+                received = n * vrng.randint(4, 20)
+                if key not in stored_volumes:
+                    volumes.append({"unit_id": key[0], "field_id": key[1], "period": label,
+                                    "period_start": start, "period_end": end,
+                                    "received": received})
+    _insert_responses(rows, units, counters, fields, versions)
+    for chunk in _chunks(volumes):
+        db.session.execute(sa.insert(DossierVolume), chunk)
+    db.session.commit()
+    return {"responses_added": len(rows), "volumes_added": len(volumes),
+            "lineage_added": lineage}
 
 
-def _poisson(rng: random.Random, mean: float) -> int:
-    # Knuth for small means, normal approximation for large ones.
-    if mean <= 0:
-        return 0
-    if mean > 30:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, k, p = math.exp(-mean), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
+def _periods(today: date) -> list[str]:
+    """From 2024-Q1 through the last complete reporting quarter."""
+    out = [previous_period(period_label(today, "quarter"))]
+    while out[-1] > FIRST_PERIOD:
+        out.append(previous_period(out[-1]))
+    return [p for p in reversed(out) if p >= FIRST_PERIOD]
 
 
-def _get_or_add_unit(code, name_vi, name_en, kind, level, parent) -> Unit:
-    unit = db.session.scalar(db.select(Unit).filter_by(code=code))
-    if unit is None:
-        unit = Unit(code=code, name_vi=name_vi, name_en=name_en, kind=kind, level=level,
-                    parent=parent, publish_results=code in {"H-XH", "X-AN"})
+def _chunks(rows: list) -> list[list]:
+    return [rows[i:i + CHUNK] for i in range(0, len(rows), CHUNK)]
+
+
+def _units() -> dict[str, int]:
+    """Adds the missing units (parents first); returns code → id of every demo unit."""
+    ids = dict(db.session.execute(sa.select(Unit.code, Unit.id)).all())
+    for spec in unit_specs():
+        if spec.code in ids:
+            continue
+        unit = Unit(code=spec.code, name_vi=spec.name_vi, name_en=spec.name_en, kind=spec.kind,
+                    level=spec.level, parent_id=ids.get(spec.parent) if spec.parent else None,
+                    admin_code=spec.admin_code, valid_from=spec.valid_from,
+                    valid_to=spec.valid_to, publish_results=spec.code in PUBLISHED)
         db.session.add(unit)
         db.session.flush()
-    return unit
+        ids[spec.code] = unit.id
+    return ids
 
 
-def _get_or_add_counter(unit, code, name_vi, name_en, instrument, field) -> Counter:
-    counter = db.session.scalar(db.select(Counter).filter_by(unit_id=unit.id, code=code))
-    if counter is None:
-        counter = Counter(unit=unit, code=code, name_vi=name_vi, name_en=name_en,
-                          instrument_version=instrument, field=field)
+def _counters(units: dict[str, int]) -> dict[tuple[str, str], int]:
+    """Adds the missing counters; those of ended units are inactive (no poster is live)."""
+    ended = {s.code for s in unit_specs() if s.valid_to is not None}
+    versions = dict(db.session.execute(sa.select(InstrumentVersion.code, InstrumentVersion.id)
+                                       .order_by(InstrumentVersion.version)).all())
+    fields = dict(db.session.execute(sa.select(Field.code, Field.id)).all())
+    code_of = {v: k for k, v in units.items()}
+    ids = {(code_of[u], c): i for u, c, i in db.session.execute(
+        sa.select(Counter.unit_id, Counter.code, Counter.id)) if u in code_of}
+    for spec in counter_specs():
+        if (spec.unit, spec.code) in ids:
+            continue
+        counter = Counter(unit_id=units[spec.unit], code=spec.code, name_vi=spec.name_vi,
+                          name_en=spec.name_en, instrument_version_id=versions[spec.instrument],
+                          field_id=fields[spec.field] if spec.field else None,
+                          active=spec.unit not in ended)
         db.session.add(counter)
         db.session.flush()
-    return counter
+        ids[(spec.unit, spec.code)] = counter.id
+    return ids
 
 
-def _units_and_counters(fields, instruments) -> list[_UnitPlan]:
-    sipas, short = instruments["sipas-2022"], instruments["counter-2018"]
-    root = _get_or_add_unit(*ROOT, parent=None)
-    plans = [_UnitPlan(root, 2.3, 260, [
-        _get_or_add_counter(root, code, vi, en, instruments[inst],
-                            fields[fcode] if fcode else None)
-        for code, vi, en, fcode, inst in HUYEN_COUNTERS
-    ])]
-    for code, name, base, per_quarter in COMMUNES:
-        unit = _get_or_add_unit(code, name, None, "xa", "xa", root)
-        counters = [_get_or_add_counter(unit, "MC", "Bộ phận Một cửa", "One-stop counter",
-                                        short, None)]
-        if per_quarter >= 50:
-            counters.append(_get_or_add_counter(unit, "HT", "Quầy Hộ tịch – Chứng thực",
-                                                "Civil status counter", sipas,
-                                                fields["tu-phap-ho-tich"]))
-        plans.append(_UnitPlan(unit, base, per_quarter, counters))
-    for code, name, _kind in OFFICES:
-        unit = _get_or_add_unit(code, name, None, "phong", "huyen", root)
-        if code == "P-TP":
-            counters = [_get_or_add_counter(unit, "CT", "Quầy Chứng thực", "Certification",
-                                            short, fields["chung-thuc"])]
-            plans.append(_UnitPlan(unit, 3.2, 40, counters))
-        elif code == "P-LDTBXH":
-            counters = [_get_or_add_counter(unit, "LD", "Quầy Lao động – Xã hội",
-                                            "Labour counter", short, fields["lao-dong"])]
-            plans.append(_UnitPlan(unit, 1.7, 30, counters))
-    code, name = HEALTH
-    unit = _get_or_add_unit(code, name, "Xuan Hoa District Health Centre", "su_nghiep",
-                            "huyen", root)
-    plans.append(_UnitPlan(unit, 1.5, 30, [
-        _get_or_add_counter(unit, "TN", "Quầy Tiếp nhận", "Reception", short, fields["y-te"])
-    ]))
-    return plans
-
-
-def _users() -> None:
-    for username, password, role, unit_code, full_name in DEMO_USERS:
-        if db.session.scalar(db.select(User).filter_by(username=username)):
+def _lineage(units: dict[str, int], counters: dict[tuple[str, str], int]) -> int:
+    stored = set(db.session.execute(sa.select(UnitLineage.predecessor_id,
+                                              UnitLineage.successor_id)).all())
+    added = 0
+    for spec in link_specs():
+        pred, succ = units[spec.predecessor], units[spec.successor]
+        if (pred, succ) in stored:
             continue
-        unit = db.session.scalar(db.select(Unit).filter_by(code=unit_code)) if unit_code else None
-        db.session.add(User(username=username, full_name=full_name, role=role, unit=unit,
+        link = UnitLineage(predecessor_id=pred, successor_id=succ, change=spec.change,
+                           effective_date=spec.effective, note=spec.note,
+                           counters=[LineageCounter(counter_id=counters[(spec.predecessor, c)])
+                                     for c in spec.counters])
+        db.session.add(link)
+        added += 1
+    db.session.flush()
+    return added
+
+
+def _users(units: dict[str, int]) -> None:
+    for username, password, role, unit_code, full_name in DEMO_USERS:
+        if db.session.scalar(sa.select(User).filter_by(username=username)):
+            continue
+        db.session.add(User(username=username, full_name=full_name, role=role,
+                            unit_id=units[unit_code] if unit_code else None,
                             password_hash=generate_password_hash(password)))
 
 
-def _response(rng, key, plan, counter, field, iv: InstrumentVersion, when, base) -> None:
-    inst: Instrument = iv.instrument
-    person = rng.gauss(0, 0.9)  # respondent effect: one person's answers move together
-    field_eff = FIELD_EFFECT.get(field.code, 0.0)
-    logits = []
-    answers = []
-    for item in inst.items:
-        if item.not_applicable and rng.random() < (0.45 if item.element == "PA" else 0.12):
-            answers.append(Answer(item_code=item.code, element_code=item.element,
-                                  item_position=inst.item_position(item.code), value=None))
-            continue
-        logit = base + field_eff + ELEMENT_EFFECT[item.element] + person + rng.gauss(0, 0.5)
-        logits.append(logit)
-        value = _likert(rng, logit)
-        answers.append(Answer(item_code=item.code, element_code=item.element,
-                              item_position=inst.item_position(item.code), value=value,
-                              satisfied=item.is_satisfied(value)))
-    mean_logit = sum(logits) / len(logits) if logits else base
-    for q in inst.questions:
-        if q.is_item:
-            continue
-        if q.section == "overall":
-            value = _likert(rng, mean_logit + rng.gauss(0, 0.4))
-            if len(q.scale.options) == 3:  # TT 01/2018 three-level rating
-                value = 1 if value <= 3 else (2 if value == 4 else 3)
-        elif q.section == "demographics" and rng.random() < 0.35:
-            continue  # optional, often skipped
-        elif q.section == "priority" and rng.random() < 0.3:
-            continue
-        else:
-            value = rng.choice(sorted(q.scale.values))
-            if q.code == "HARASS":
-                value = 1 if rng.random() < 0.9 else rng.choice([2, 3])
-            elif q.code == "RETURNS":
-                value = 1 if rng.random() < 0.75 + 0.04 * base else rng.choice([2, 3])
-        answers.append(Answer(item_code=q.code, value=value, satisfied=q.is_satisfied(value)))
-    status, reason = "valid", None
-    if rng.random() < 0.01:
-        status, reason = "flagged", "demo: submitted in under 5 seconds"
-    response = Response(
-        instrument_version_id=iv.id, counter=counter, unit_id=plan.unit.id, field_id=field.id,
-        channel="counter_qr" if rng.random() < 0.8 else "receipt_qr", submitted_at=when,
-        locale="vi" if rng.random() < 0.97 else "en", submission_key=key, status=status,
-        status_reason=reason, answers=answers,
-    )
-    if rng.random() < 0.08:
-        response.comment = Comment(text=rng.choice(COMMENTS), created_at=when,
-                                   status=rng.choice(["pending", "approved", "approved"]))
-    db.session.add(response)
-
-
-def _likert(rng: random.Random, logit: float) -> int:
-    p = 1 / (1 + math.exp(-logit))
-    if rng.random() < p:
-        return 5 if rng.random() < 0.35 + 0.1 * (p > 0.9) else 4
-    return rng.choices([1, 2, 3], [0.1, 0.3, 0.6])[0]
-
-
-def _volumes(rng, unit, fields, per_field, yr, qt, start, end) -> int:
-    added = 0
-    label = f"{yr}-Q{qt}"
-    for code, n in per_field.items():
-        field = fields[code]
-        exists = db.session.scalar(db.select(DossierVolume.id).filter_by(
-            unit_id=unit.id, field_id=field.id, period=label))
-        if exists:
-            continue
-        db.session.add(DossierVolume(unit_id=unit.id, field_id=field.id, period=label,
-                                     period_start=start, period_end=end,
-                                     received=n * rng.randint(4, 20)))
-        added += 1
-    return added
+def _insert_responses(rows, units, counters, fields, versions) -> None:
+    """Responses in chunks (ids come back in order), then their answers and comments."""
+    for chunk in _chunks(rows):
+        values = [{"instrument_version_id": versions[d.instrument].id,
+                   "counter_id": counters[(d.unit, d.counter)], "unit_id": units[d.unit],
+                   "deciding_unit_id": units[d.deciding] if d.deciding else None,
+                   "field_id": fields[d.field], "channel": d.channel,
+                   "submitted_at": d.submitted_at, "locale": d.locale,
+                   "submission_key": d.key, "status": d.status,
+                   "status_reason": d.status_reason} for d in chunk]
+        ids = db.session.scalars(
+            sa.insert(Response).returning(Response.id, sort_by_parameter_order=True),
+            values).all()
+        answers, comments = [], []
+        for rid, d in zip(ids, chunk, strict=True):
+            answers += [{"response_id": rid, "item_code": code, "element_code": element,
+                         "item_position": position, "value": value, "satisfied": satisfied}
+                        for code, element, position, value, satisfied in d.answers]
+            if d.comment:
+                comments.append({"response_id": rid, "text": d.comment[0],
+                                 "status": d.comment[1], "created_at": d.submitted_at})
+        for part in _chunks(answers):
+            db.session.execute(sa.insert(Answer), part)
+        if comments:
+            db.session.execute(sa.insert(Comment), comments)
 
 
 def demo_summary(base_url: str) -> str:
     counter = db.session.scalar(
-        db.select(Counter).join(Unit).where(Unit.code == "X-AN", Counter.code == "MC")
-    )
-    lines = ["Demo logins (username / password):"]
+        sa.select(Counter).join(Unit).where(Unit.code == UNIT_USER_CENTRE, Counter.code == "MC"))
+    lines = ["Demo of a FICTIONAL province (tỉnh Hòa Giang) after the 2025 reform.",
+             "Demo logins (username / password):"]
     for username, password, role, unit_code, _ in DEMO_USERS:
         scope = f" ({unit_code})" if unit_code else ""
         lines.append(f"  {role:8} {username} / {password}{scope}")

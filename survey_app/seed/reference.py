@@ -58,7 +58,8 @@ def sync_fields() -> int:
     for order, row in enumerate(rows, 1):
         if row["code"] not in existing:
             db.session.add(Field(code=row["code"], name_vi=row["vi"], name_en=row["en"],
-                                 sort_order=order * 10))
+                                 sort_order=order * 10, valid_from=row.get("valid_from"),
+                                 valid_to=row.get("valid_to")))
             added += 1
     return added
 

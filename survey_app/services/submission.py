@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -200,10 +200,19 @@ def dossier_rated(unit_id: int, dossier_hash: str) -> bool:
         .limit(1)) is not None
 
 
+def _offered_today():
+    """Fields a respondent may pick today: switched on and valid on Viet Nam's date (an
+    ended field keeps its responses but is no longer offered)."""
+    today = datetime.now(timezone(timedelta(hours=7))).date()
+    return (Field.active.is_(True),
+            db.or_(Field.valid_from.is_(None), Field.valid_from <= today),
+            db.or_(Field.valid_to.is_(None), Field.valid_to > today))
+
+
 def active_field(code: str | None) -> Field | None:
     if not code:
         return None
-    return db.session.scalar(db.select(Field).filter_by(code=code, active=True))
+    return db.session.scalar(db.select(Field).where(Field.code == code, *_offered_today()))
 
 
 def known_field(counter: Counter, claim: DossierClaim | None) -> Field | None:
@@ -221,7 +230,7 @@ def _deciding_unit(claim: DossierClaim | None) -> int | None:
 
 def selectable_fields() -> list[Field]:
     return list(db.session.scalars(
-        db.select(Field).filter_by(active=True).order_by(Field.sort_order, Field.name_vi)))
+        db.select(Field).where(*_offered_today()).order_by(Field.sort_order, Field.name_vi)))
 
 
 # --- the service ----------------------------------------------------------------------

@@ -13,11 +13,14 @@ from werkzeug.serving import make_server
 
 from survey_app.extensions import db
 from survey_app.models import Field, Unit
+from survey_app.seed import demo
 from tests.browser.conftest import new_driver
 from tests.browser.helpers import click_to_new_page, full_page_screenshot, send
 from tests.conftest import make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium on the demo district
+
+CENTRE = "Trung tâm Phục vụ hành chính công xã Xuân An"  # demo.UNIT_USER_CENTRE
 
 
 @pytest.fixture
@@ -57,7 +60,7 @@ def test_analyst_dashboard_and_unit_view(demo_server, desktop, artifacts_dir, tm
     _login(desktop, base, "phantich", "demo-analyst")
     assert desktop.find_element(By.TAG_NAME, "h1").text.startswith("Chỉ số hài lòng")
     text = desktop.find_element(By.TAG_NAME, "main").text
-    assert "Chỉ số hài lòng chung" in text and "UBND xã Xuân An" in text
+    assert "Chỉ số hài lòng chung" in text and CENTRE in text
     # every figure loads as a real image once scrolled to (they load lazily)
     images = desktop.find_elements(By.CSS_SELECTOR, "figure img")
     assert len(images) == 4
@@ -72,7 +75,7 @@ def test_analyst_dashboard_and_unit_view(demo_server, desktop, artifacts_dir, tm
     Select(desktop.find_element(By.ID, "ky")).select_by_value("2026-Q2")
     with app.app_context():
         land = db.session.scalar(sa.select(Field).filter_by(code="dat-dai"))
-        other = db.session.scalar(sa.select(Unit).filter_by(code="X-BI"))
+        other = db.session.scalar(sa.select(Unit).filter_by(code=demo.OTHER_COMMUNE))
     Select(desktop.find_element(By.ID, "linh_vuc")).select_by_value(str(land.id))
     click_to_new_page(desktop, desktop.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
     assert "ky=2026-Q2" in desktop.current_url and f"linh_vuc={land.id}" in desktop.current_url
@@ -92,14 +95,14 @@ def test_analyst_dashboard_and_unit_view(demo_server, desktop, artifacts_dir, tm
         lambda _driver: [p for p in downloads.iterdir() if p.suffix == ".csv"])
     csv_file = next(p for p in downloads.iterdir() if p.suffix == ".csv")
     text = csv_file.read_bytes().decode("utf-8-sig")
-    assert "UBND xã Xuân An" in text and "estimate" in text
+    assert CENTRE in text and "estimate" in text
 
     # a unit reviewer sees its own unit and is refused another one
     desktop.delete_all_cookies()
     _login(desktop, base, "xuanan", "demo-unit")
     main = desktop.find_element(By.TAG_NAME, "main").text
-    assert "UBND xã Xuân An" in main and "Toàn địa phương (để so sánh)" in main
-    assert "UBND xã Xuân Bình" not in main and "UBND huyện Xuân Hòa" not in desktop.page_source
+    assert CENTRE in main and "Toàn địa phương (để so sánh)" in main
+    assert "xã Thành Lộc" not in main and "UBND huyện Xuân Hòa" not in desktop.page_source
     full_page_screenshot(desktop, artifacts_dir / "dashboard-unit.png")
     desktop.get(f"{base}/bang-dieu-khien?don_vi={other.id}")
     assert "Không tìm thấy trang" in desktop.find_element(By.TAG_NAME, "main").text

@@ -150,6 +150,46 @@ def test_0006_carries_units_and_responses_forward_into_two_tiers(empty_database_
         db.engine.dispose()
 
 
+def test_0008_carries_fields_forward_with_open_validity(empty_database_url):
+    """Fields of a 0006 database stay, open-ended, with their counters and responses; a
+    field then ends on a date, and an end before its start is refused."""
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0006")
+        with db.engine.begin() as conn:
+            now = "2026-03-10 01:00:00+00:00"
+            conn.execute(sa.text(
+                "INSERT INTO instrument_versions (id, code, version, checksum, source, status,"
+                " published_at) VALUES (1, 'c', 1, 'x', 'x', 'published', :t)"), {"t": now})
+            conn.execute(sa.text(
+                "INSERT INTO units (id, code, name_vi, kind, level, active, publish_results)"
+                " VALUES (1, 'X-OLD', 'UBND xã Cũ', 'xa', 'xa', true, false)"))
+            conn.execute(sa.text(
+                "INSERT INTO fields (id, code, name_vi, name_en, sort_order, active) VALUES"
+                " (1, 'giao-thong', 'Giao thông vận tải', 'Transport', 1, true),"
+                " (2, 'dat-dai', 'Đất đai', 'Land', 2, true)"))
+            conn.execute(sa.text(
+                "INSERT INTO responses (id, instrument_version_id, unit_id, field_id, channel,"
+                " submitted_at, locale, submission_key, status) VALUES"
+                " (1, 1, 1, 1, 'web', :t, 'vi', 'k', 'valid')"), {"t": now})
+        upgrade(directory=MIGRATIONS)
+        with db.engine.begin() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT code, active, valid_from, valid_to FROM fields ORDER BY id")).all()
+            assert [tuple(r) for r in rows] == [("giao-thong", True, None, None),
+                                                ("dat-dai", True, None, None)]
+            assert conn.execute(sa.text("SELECT field_id FROM responses")).scalar_one() == 1
+            conn.execute(sa.text("UPDATE fields SET valid_to = '2025-03-01' WHERE id = 1"))
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE fields SET valid_from = '2025-06-01' WHERE id = 1"))
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM fields WHERE id = 1"))  # responses refer to it
+        downgrade(directory=MIGRATIONS, revision="0006")
+        with db.engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM fields")).scalar_one() == 2
+        db.engine.dispose()
+
+
 def test_0004_chains_existing_audit_rows_and_versions_existing_users(empty_database_url):
     app = make_app(empty_database_url)
     with app.app_context():
@@ -256,7 +296,7 @@ def test_0007_keeps_every_unit_at_the_counter_and_guards_the_contact(empty_datab
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO units (id, code, name_vi, kind, level, active,"
                                  " publish_results) VALUES (1, 'U', 'Xã', 'xa', 'xa', true, false)"))
-        upgrade(directory=MIGRATIONS, revision="0007_outbox")
+        upgrade(directory=MIGRATIONS, revision="0007")
         event = ("INSERT INTO dossier_events (id, unit_id, dossier_hash, event, channel,"
                  " returned_at, recorded_at, source, arm, randomised) VALUES (:id, 1, :h,"
                  " 'returned', 'counter', :t, :t, 'api', 'later', true)")

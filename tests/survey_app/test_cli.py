@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 from instruments.loader import FILES_DIR
 from survey_app.extensions import db
 from survey_app.models import Field, InstrumentVersion, Response, Target, Unit, User
-from survey_app.seed.reference import ReferenceDataError, register_instrument
+from survey_app.seed.reference import DATA_DIR, ReferenceDataError, register_instrument
 
 
 def _count(model):
@@ -22,7 +22,9 @@ def test_init_data_is_idempotent(app, runner):
     assert first.exit_code == 0, first.output
     assert "added: 0 instruments, 0 fields, 0 targets" in first.output  # fixture loaded them
     with app.app_context():
-        assert _count(InstrumentVersion) == 2 and _count(Field) == 12 and _count(Target) == 14
+        shipped = yaml.safe_load((DATA_DIR / "fields.yaml").read_text("utf-8"))
+        assert _count(InstrumentVersion) == 2 and _count(Target) == 14
+        assert _count(Field) == len(shipped) == 21  # ended fields are kept, not deleted
 
 
 def test_database_refuses_a_changed_published_instrument(app):

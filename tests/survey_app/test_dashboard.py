@@ -10,6 +10,8 @@ from analysis.periods import default_period, previous_period, recent_periods
 from survey_app.extensions import db
 from survey_app.models import Unit
 from survey_app.reporting import ReportScope, compute_indices_sql
+from survey_app.seed import demo
+from survey_app.services.scoping import subtree_ids
 from tests.conftest import StaffAuth
 
 
@@ -42,21 +44,24 @@ def test_headline_is_the_engines_number(demo_app, demo_client):
 def test_analyst_sees_every_unit(demo_app, demo_client):
     _login(demo_client, "phantich", "demo-analyst")
     page = demo_client.get("/bang-dieu-khien?ky=2026-Q2").text
-    for code in ("X-AN", "X-BI", "H-XH", "P-TP"):
+    for code in (demo.UNIT_USER_CENTRE, demo.LOW_SCORING_CENTRE, demo.BRANCH,
+                 demo.PROVINCE_CENTRE):
         assert _units(demo_app)[code][1] in page
 
 
 def test_unit_user_sees_only_its_own_unit(demo_app, demo_client):
     units = _units(demo_app)
+    with demo_app.app_context():  # the commune, its centre and its reception points
+        own = subtree_ids([units[demo.UNIT_USER_UNIT][0]])
     _login(demo_client, "xuanan", "demo-unit")
     page = demo_client.get("/bang-dieu-khien?ky=2026-Q2")
     assert page.status_code == 200
-    assert units["X-AN"][1] in page.text
-    for code, (_, name) in units.items():
-        if code != "X-AN":
+    assert units[demo.UNIT_USER_CENTRE][1] in page.text
+    for unit_id, name in units.values():
+        if unit_id not in own:
             assert name not in page.text, f"{name} leaked into a unit user's page"
     assert "Toàn địa phương (để so sánh)" in page.text
-    other = units["X-BI"][0]
+    other = units[demo.LOW_SCORING_CENTRE][0]
     assert demo_client.get(f"/bang-dieu-khien?don_vi={other}").status_code == 404
     assert demo_client.get(f"/bang-dieu-khien/hinh/don-vi.png?don_vi={other}").status_code == 404
     assert demo_client.get("/bang-dieu-khien?don_vi=999999").status_code == 404  # same answer

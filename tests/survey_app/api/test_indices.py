@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import AuditLog, Field, Unit
 from survey_app.reporting import ReportScope, compute_indices_sql
+from survey_app.seed import demo
 from survey_app.services.scoping import subtree_ids
 
 PERIOD = "2026-Q2"
@@ -16,6 +17,14 @@ PERIOD = "2026-Q2"
 def _codes(app, model) -> dict[int, str]:
     with app.app_context():
         return dict(db.session.execute(sa.select(model.id, model.code)).all())
+
+
+def _subtree_codes(app, code: str) -> set[str]:
+    """A unit and the units below it (a commune: its centre and reception points)."""
+    codes = _codes(app, Unit)
+    root = next(i for i, c in codes.items() if c == code)
+    with app.app_context():
+        return {codes[i] for i in subtree_ids([root])}
 
 
 def test_by_unit_equals_the_engine(demo_app, api):
@@ -36,7 +45,7 @@ def test_by_unit_equals_the_engine(demo_app, api):
 
 def test_unit_field_elements_equal_the_engine(demo_app, api):
     codes = _codes(demo_app, Unit)
-    xan = next(i for i, c in codes.items() if c == "X-AN")
+    xan = next(i for i, c in codes.items() if c == demo.UNIT_USER_UNIT)
     body = api("xuanan", f"?period={PERIOD}&by=unit,field&level=element").get_json()
     with demo_app.app_context():
         scope = ReportScope.for_period(PERIOD, unit_ids=tuple(subtree_ids([xan])))
@@ -49,23 +58,25 @@ def test_unit_field_elements_equal_the_engine(demo_app, api):
     assert got == expected and got
 
 
-def test_unit_user_sees_only_its_subtree(api):
+def test_unit_user_sees_only_its_subtree(demo_app, api):
     body = api("xuanan", f"?period={PERIOD}&by=unit&level=all").get_json()
-    assert {r["unit_code"] for r in body["rows"]} == {"X-AN"}
-    assert api("xuanan", f"?period={PERIOD}&unit=X-BI").status_code == 404
+    seen = {r["unit_code"] for r in body["rows"]}
+    assert demo.UNIT_USER_CENTRE in seen
+    assert seen <= _subtree_codes(demo_app, demo.UNIT_USER_UNIT)
+    assert api("xuanan", f"?period={PERIOD}&unit={demo.OTHER_COMMUNE}").status_code == 404
     assert api("xuanan", f"?period={PERIOD}&unit=NOPE").status_code == 404
-    own = api("xuanan", f"?period={PERIOD}&unit=X-AN")
+    own = api("xuanan", f"?period={PERIOD}&unit={demo.UNIT_USER_UNIT}")
     assert own.status_code == 200 and own.get_json()["rows"]
 
 
 @pytest.mark.parametrize("role", ["receiving", "deciding"])
 @pytest.mark.parametrize("username", ["admin", "phantich", "xuanan", "tnmt"])
-@pytest.mark.parametrize("unit", ["X-AN", "X-BI", "H-XH"])
+@pytest.mark.parametrize("unit", [demo.UNIT_USER_UNIT, demo.OTHER_COMMUNE, demo.PROVINCE])
 def test_matrix(demo_app, api, username, unit, role):
     """user role × own/other unit × attribution role: 200 within the scope, 404 outside,
     never another unit's data (tests/survey_app/test_two_roles.py has a dossier received
     in one unit and decided in another)."""
-    own = {"xuanan": "X-AN", "tnmt": "P-TNMT"}.get(username)
+    own = {"xuanan": demo.UNIT_USER_UNIT, "tnmt": demo.OFFICE_USER_UNIT}.get(username)
     response = api(username, f"?period={PERIOD}&unit={unit}&by=unit&role={role}")
     if own is None:
         assert response.status_code == 200
@@ -79,7 +90,7 @@ def test_matrix(demo_app, api, username, unit, role):
         assert "rows" not in response.get_json()
         return
     assert response.status_code == 200
-    assert {r["unit_code"] for r in response.get_json()["rows"]} <= {own}
+    assert {r["unit_code"] for r in response.get_json()["rows"]} <= _subtree_codes(demo_app, own)
     assert response.get_json()["role"] == role
 
 
@@ -103,7 +114,8 @@ def test_unit_key_does_not_open_the_indices(demo_app, api):
     from survey_app.services.credentials import issue_unit_key
 
     with demo_app.app_context():
-        key = issue_unit_key(db.session.scalar(sa.select(Unit).filter_by(code="X-AN")))
+        key = issue_unit_key(db.session.scalar(sa.select(Unit).filter_by(
+            code=demo.UNIT_USER_CENTRE)))
         db.session.commit()
     assert api(None, f"?period={PERIOD}", token=key).status_code == 401
 

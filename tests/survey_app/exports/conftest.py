@@ -1,4 +1,5 @@
-"""Logged-in clients on the seeded demo district (analyst, admin, unit X-AN, office P-TNMT)."""
+"""Logged-in clients on the seeded demo province (analyst, admin, the unit user of xã Xuân An,
+the office user of Sở Nông nghiệp và Môi trường)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,9 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import Unit
+from survey_app.seed import demo
+from survey_app.seed.demo_structure import centre_code
+from survey_app.services.scoping import subtree_ids
 
 EXPORTS = ["/xuat/chi-so.csv", "/xuat/chi-so.xlsx", "/xuat/phieu.csv", "/xuat/phieu.xlsx",
            "/xuat/gop-y.csv", "/xuat/tra-loi.csv"]
@@ -15,7 +18,8 @@ EXPORTS = ["/xuat/chi-so.csv", "/xuat/chi-so.xlsx", "/xuat/phieu.csv", "/xuat/ph
 ADMIN_ONLY = {"/xuat/gop-y.csv", "/xuat/tra-loi.csv", "/xuat/phieu.csv", "/xuat/phieu.xlsx"}
 PERIOD = "2026-Q2"
 # role → (username, own unit code or None)
-ROLES = {"admin": ("admin", None), "analyst": ("phantich", None), "unit": ("xuanan", "X-AN")}
+ROLES = {"admin": ("admin", None), "analyst": ("phantich", None),
+         "unit": ("xuanan", demo.UNIT_USER_UNIT)}
 
 
 def _ids(app) -> dict[str, int]:
@@ -53,7 +57,7 @@ def test_matrix(demo_app, login, url, role, target, vai):
     in tests/survey_app/test_two_roles.py."""
     username, own = ROLES[role]
     ids, names = _ids(demo_app), _names(demo_app)
-    unit = {"own": own or "X-AN", "other": "X-BI", "none": None}[target]
+    unit = {"own": own or demo.UNIT_USER_UNIT, "other": demo.OTHER_COMMUNE, "none": None}[target]
     query = f"?ky={PERIOD}&vai={vai}" + (f"&don_vi={ids[unit]}" if unit else "")
     response = login(username).get(url + query)
     if role == "unit" and url in ADMIN_ONLY:
@@ -61,15 +65,17 @@ def test_matrix(demo_app, login, url, role, target, vai):
         return
     if role == "unit" and target == "other":
         assert response.status_code == 404
-        assert names["X-BI"] not in response.get_data(as_text=True)
+        assert names[centre_code(demo.OTHER_COMMUNE)] not in response.get_data(as_text=True)
         return
     assert response.status_code == 200
     body = _text(response)
-    shown = "X-AN" if role == "unit" else unit  # both demo communes are leaves
+    shown = own if role == "unit" else unit  # a commune: its centre and reception points
     if shown:
+        with demo_app.app_context():
+            inside = subtree_ids([ids[shown]])
         for code, name in names.items():
-            assert code == shown or name not in body, f"{name} in {url} for {role}"
-        assert names[shown] in body or url in ADMIN_ONLY
+            assert ids[code] in inside or name not in body, f"{name} in {url} for {role}"
+        assert names[centre_code(shown)] in body or url in ADMIN_ONLY
 
 
 def test_unknown_unit_is_the_same_404(login):

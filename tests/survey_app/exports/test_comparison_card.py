@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Field, Unit
 from survey_app.reporting import ReportScope, compute_indices_sql
+from survey_app.seed import demo
 
 PERIOD = "2026-Y"
 
@@ -34,12 +35,16 @@ def _card(page: str) -> str:
 
 
 def test_a_field_with_one_other_unit_shows_no_figure(demo_app, login):
-    """In the demo, only the district (H-XH) has answers in "đầu tư": the locality's index
-    for that field was exactly H-XH's, shown to the commune X-AN."""
-    field = _ids(demo_app, Field, "dau-tu")
+    """In the demo, only the provincial centre has answers in "cư trú" (its police counter):
+    the locality's index for that field would be exactly the centre's, shown to a commune."""
+    field = _ids(demo_app, Field, "cu-tru")
     with demo_app.app_context():
-        scope = ReportScope.for_period(PERIOD, unit_ids=(_ids(demo_app, Unit, "H-XH"),),
+        scope = ReportScope.for_period(PERIOD, unit_ids=(_ids(demo_app, Unit,
+                                                               demo.PROVINCE_CENTRE),),
                                        field_ids=(field,))
+        assert set(compute_indices_sql(ReportScope.for_period(
+            PERIOD, field_ids=(field,)), by=("unit",))["unit_id"]) == {
+                _ids(demo_app, Unit, demo.PROVINCE_CENTRE)}
         other = compute_indices_sql(scope)
         estimate = other[other["level"] == "overall"].iloc[0]["estimate"]
     leaked = f"{estimate * 100:.1f}%".replace(".", ",")

@@ -16,6 +16,7 @@ from survey_app.extensions import db
 from survey_app.models import AuditLog, Comment, Field, Response, Unit
 from survey_app.reporting import ReportScope
 from survey_app.reporting.indices import VIETNAM, response_filters
+from survey_app.seed import demo
 from survey_app.services.disclosure import SENSITIVE_ITEMS
 
 PERIOD = "2026-Y"
@@ -43,7 +44,7 @@ def test_unit_user_gets_no_rows_and_is_pointed_to_the_index_tables(demo_app, log
         assert response.status_code == 403
         text = response.get_data(as_text=True)
         assert "chỉ dành cho Sở Nội vụ" in text and "/xuat/chi-so.csv" in text
-        assert "X-AN" not in text
+        assert demo.UNIT_USER_UNIT not in text and demo.UNIT_USER_CENTRE not in text
     english = client.get(f"/xuat/phieu.csv?ky={PERIOD}&lang=en").get_data(as_text=True)
     assert "Department of Home Affairs" in english
     with demo_app.app_context():  # nothing was handed out, so nothing to audit as sent
@@ -84,7 +85,7 @@ def test_dashboard_of_a_unit_offers_no_rows_and_dates_comments_by_month(demo_app
         approved = db.session.scalar(
             sa.select(sa.func.count(Comment.response_id)).join(Response)
             .join(Unit, Unit.id == Response.unit_id)
-            .where(Comment.status == "approved", Unit.code == "X-AN",
+            .where(Comment.status == "approved", Unit.code == demo.UNIT_USER_CENTRE,
                    *response_filters(ReportScope.for_period(PERIOD))))
     assert approved  # the demo has comments to show
     page = login("xuanan").get(f"/bang-dieu-khien?ky={PERIOD}").get_data(as_text=True)

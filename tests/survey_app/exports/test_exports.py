@@ -18,6 +18,7 @@ from survey_app.extensions import db
 from survey_app.models import Answer, AuditLog, Comment, Response, Unit
 from survey_app.reporting import ReportScope, compute_indices_sql
 from survey_app.reporting.indices import response_filters
+from survey_app.seed import demo
 from survey_app.services.scoping import subtree_ids
 
 PERIOD = "2026-Q2"
@@ -130,13 +131,16 @@ def test_responses_xlsx_has_one_row_per_response(demo_app, login):
 
 def test_unit_user_exports_only_its_subtree(demo_app, login):
     with demo_app.app_context():
-        scope = ReportScope.for_period(PERIOD, unit_ids=tuple(subtree_ids([
-            db.session.scalar(sa.select(Unit.id).filter_by(code="X-AN"))])))
+        inside = subtree_ids([db.session.scalar(sa.select(Unit.id).filter_by(
+            code=demo.UNIT_USER_UNIT))])
+        scope = ReportScope.for_period(PERIOD, unit_ids=tuple(inside))
         by_unit = compute_indices_sql(scope)
+        codes = set(db.session.scalars(sa.select(Unit.code).where(Unit.id.in_(inside))))
     index_rows = _csv(login("xuanan").get(f"/xuat/chi-so.csv?ky={PERIOD}"))
     headline = next(r for r in index_rows if r["table"] == "headline")
     assert float(headline["estimate"]) == by_unit[by_unit["level"] == "overall"].iloc[0]["estimate"]
-    assert {r["unit_code"] for r in index_rows if r["table"] == "units"} == {"X-AN"}
+    shown = {r["unit_code"] for r in index_rows if r["table"] == "units"}
+    assert demo.UNIT_USER_CENTRE in shown and shown <= codes  # the centre and its points
 
 
 def test_formula_in_a_comment_is_neutralised(demo_app, login):

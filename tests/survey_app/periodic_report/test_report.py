@@ -14,6 +14,8 @@ from analysis.figures.style import percent
 from survey_app.extensions import db
 from survey_app.models import AuditLog, Unit
 from survey_app.reporting import ReportScope, compute_indices_sql
+from survey_app.seed import demo
+from survey_app.services.scoping import subtree_ids
 from tests.conftest import StaffAuth
 
 PERIOD = "2026-Q2"
@@ -85,11 +87,13 @@ def test_unit_user_report_holds_only_its_unit(demo_app, tmp_path):
     client = _client(demo_app, "xuanan")
     text = _text(client.get(f"/bao-cao?ky={PERIOD}").data, tmp_path)
     with demo_app.app_context():
-        others = db.session.scalars(sa.select(Unit.name_vi).where(Unit.code != "X-AN")).all()
-        other_id = db.session.scalar(sa.select(Unit.id).filter_by(code="X-BI"))
+        own = subtree_ids([db.session.scalar(sa.select(Unit.id).filter_by(
+            code=demo.UNIT_USER_UNIT))])
+        others = db.session.scalars(sa.select(Unit.name_vi).where(Unit.id.not_in(own))).all()
+        other_id = db.session.scalar(sa.select(Unit.id).filter_by(code=demo.OTHER_COMMUNE))
     assert "UBND xã Xuân An" in text
     # the authority in the title block is the locality's root, not data of another unit
-    assert not [n for n in others if n in text and n != "UBND huyện Xuân Hòa"]
+    assert not [n for n in others if n in text and n != "UBND tỉnh Hòa Giang"]
     assert client.get(f"/bao-cao?ky={PERIOD}&don_vi={other_id}").status_code == 404
     assert client.get(f"/bao-cao/tai?ky={PERIOD}&don_vi={other_id}").status_code == 404
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import AuditLog, Response, Unit
+from survey_app.seed import demo
 from tests.conftest import StaffAuth, csrf_from
 
 PERIOD = "2026-Q2"
@@ -63,7 +64,7 @@ def test_a_second_request_does_not_rebuild(demo_app, builds):
     assert pdf.data.startswith(b"%PDF")
     pdf.close()
     assert len(builds) == 1
-    _add_response(demo_app, "X-AN")  # new data: a new version, built again
+    _add_response(demo_app, demo.UNIT_USER_CENTRE)  # new data: a new version, built again
     third = client.get(f"/bao-cao?ky={PERIOD}")
     assert third.status_code == 200
     third.close()
