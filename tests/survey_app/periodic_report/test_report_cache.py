@@ -117,7 +117,7 @@ def test_a_failed_background_build_is_shown_and_retried_only_on_request(demo_app
     url = f"/bao-cao?ky={PERIOD}"
     page = _wait_for(client, url, "không thành công")
     assert page.status_code == 200
-    assert 'http-equiv="refresh"' not in page.text  # the page stops refreshing
+    assert "data-reload" not in page.text  # the page stops refreshing
     assert 'method="post" action="/bao-cao/thu-lai?' in page.text
     for _ in range(3):  # the open page (or the user) asking again restarts nothing
         assert "không thành công" in client.get(url).text
