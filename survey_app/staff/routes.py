@@ -9,13 +9,16 @@ from flask import abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from analysis.periods import period_bounds
+from analysis.periods import today as current_day
 from analysis.status import status_labels
 from survey_app.extensions import db
 from survey_app.models import Field
 from survey_app.reporting.dashboard import dashboard_for
 from survey_app.reporting.periods import period_choices, period_name
-from survey_app.reporting.query import parse_query, query_args
+from survey_app.reporting.query import is_range_label, parse_query, query_args
 from survey_app.services.scoping import visible_units_query
+from survey_app.services.unit_tree import indented, unit_tree
 from survey_app.staff import bp
 from survey_app.web.locale import current_locale
 from survey_app.web.roles import STAFF, role_required
@@ -30,13 +33,16 @@ def dashboard():
     units = data.units
     if sort in {"estimate", "n_respondents", "shrunken", "change", "unit"} and not units.empty:
         units = units.sort_values(sort, ascending=(sort == "unit"), na_position="last")
+    locale = current_locale()
+    start, end = period_bounds(query.period)
     return render_template(
         "staff/dashboard.html", d=data, units=units, args=query_args(query), sort=sort,
-        periods=period_choices(), period_name=period_name(query.period),
-        unit_choices=list(db.session.scalars(visible_units_query(current_user)
-                                             .order_by(sa.text("name_vi")))),
-        field_choices=list(db.session.scalars(sa.select(Field).where(Field.active.is_(True))
-                                              .order_by(Field.sort_order))),
+        periods=period_choices(), period_name=period_name(query.period, current_day()),
+        date_range=(start, end) if is_range_label(query.period) else None,
+        unit_choices=[(u.id, indented(u.name(locale), depth)) for u, depth in
+                      unit_tree(list(db.session.scalars(visible_units_query(current_user))))],
+        field_choices=[(f.id, f.name(locale)) for f in db.session.scalars(
+            sa.select(Field).where(Field.active.is_(True)).order_by(Field.sort_order))],
     )
 
 
