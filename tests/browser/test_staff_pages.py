@@ -150,3 +150,39 @@ def test_unit_name_stays_in_view_when_the_table_scrolls(staff_server, browser, a
     assert abs(first_cell.rect["x"] - before) < 2  # the name did not move with the numbers
     box.location_once_scrolled_into_view  # noqa: B018
     browser.save_screenshot(str(artifacts_dir / "staff" / "analyst-dashboard-table-scrolled-phone.png"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_pickers_tree_quarter_under_way_and_date_range(staff_server, browser, artifacts_dir, size):
+    from selenium.webdriver.support.ui import Select
+
+    from tests.browser.helpers import click_to_new_page
+
+    _app, base = staff_server
+    _size(browser, size)
+    _login(browser, base, "phantich", "demo-analyst")
+    browser.get(f"{base}/bang-dieu-khien")
+    periods = Select(browser.find_element(By.ID, "ky"))
+    assert periods.options[0].text.endswith("· đang diễn ra")
+    units = [o.get_attribute("textContent")
+             for o in Select(browser.find_element(By.ID, "don_vi")).options]
+    assert any(t.startswith("\u2003└ ") for t in units)  # the tree, indented
+    # a free range, as a person picks it: "Khoảng tùy chọn", two dates, "Xem"
+    periods.select_by_value("khoang")
+    for name, value in (("tu", "2026-03-10"), ("den", "2026-06-09")):
+        browser.execute_script("arguments[0].value = arguments[1]",
+                               browser.find_element(By.ID, name), value)
+    click_to_new_page(browser, browser.find_element(By.CSS_SELECTOR,
+                                                    "form.filters button[type=submit]"))
+    assert "ky=khoang" in browser.current_url
+    assert "Từ 10/03/2026 đến 09/06/2026" in browser.title
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= SIZES[size][0]
+    browser.save_screenshot(str(artifacts_dir / "staff" / f"dashboard-date-range-{size}.png"))
+    # reversed dates: a 400 that says what is wrong, in the user's language
+    browser.get(f"{base}/bang-dieu-khien?ky=khoang&tu=2026-06-09&den=2026-03-10&lang=en")
+    assert "The end date (10/03/2026) is before the start date (09/06/2026)." in \
+        browser.find_element(By.TAG_NAME, "main").text
+    browser.get(f"{base}/bang-dieu-khien?lang=en")
+    full_page_screenshot(browser, artifacts_dir / "staff" / f"analyst-dashboard-en-{size}.png")
+    assert Select(browser.find_element(By.ID, "ky")).options[0].text.endswith("· in progress")
