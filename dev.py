@@ -64,6 +64,9 @@ def demo(argv: list[str]) -> None:
     ensure_venv(dev=False)
     flask("db", "upgrade")
     flask("seed-demo", "--base-url", f"http://{host}:{port}")
+    # How to try the per-dossier path (receipt QR, unit API key); the demo works without it.
+    run(PY, "-m", "flask", "--app", "survey_app", "try-receipt-link", "--base-url",
+        f"http://{host}:{port}", check=False)
     print(f"\nOpen http://{host}:{port}/  (Ctrl+C stops the server)\n", flush=True)
     flask("run", "--host", host, "--port", port, *argv)
 

@@ -16,6 +16,8 @@ Y-Y        10 Dec (Y−1) – 9 Dec Y (năm)                 ``year``
 Y-Mmm      calendar month mm (01–12)                    ``month``
 Y-CQq      calendar quarter q (1–4)                     ``calendar_quarter``
 Y-CY       calendar year                                ``calendar_year``
+Y-Rab      a free range from date a to date b (YYYYMMDD-YYYYMMDD, both included; Y is
+           a's year), e.g. 2026-R20260105-20260320; the range before it has the same length
 =========  ==========================================  =====================
 
 The reports to Nội vụ are Q1, H1, 9M (cumulative) and Y; Q2–Q4 and H2 complete the
@@ -33,7 +35,7 @@ import pandas as pd
 
 __all__ = ["KINDS", "FIRST_YEAR", "LAST_YEAR", "period_bounds", "period_label", "periods_of",
            "label_dates", "previous_period", "checked_period", "recent_periods",
-           "default_period", "today", "VIETNAM"]
+           "default_period", "today", "VIETNAM", "range_label", "MAX_RANGE_DAYS"]
 
 KINDS = ("quarter", "half", "nine_months", "year", "month", "calendar_quarter",
          "calendar_year")
@@ -45,6 +47,8 @@ CUTOFF_DAY = 10  # a reporting period starts on the 10th and ends on the 9th
 # [0-9], not \d: \d also matches "٢٠٢٦", which int() reads as 2026 but which then travels
 # on as the label (into file names, HTTP headers, audit entries).
 _LABEL = re.compile(r"^([0-9]{4})-(Q[1-4]|H[12]|9M|Y|M(0[1-9]|1[0-2])|CQ[1-4]|CY)$")
+_RANGE = re.compile(r"^([0-9]{4})-R([0-9]{8})-([0-9]{8})$")
+MAX_RANGE_DAYS = 3 * 366  # a free range is at most about 3 years (longer: the CY labels)
 # reporting sub-periods: (first month, months long); month 12 of Y−1 is month 0
 _REPORTING = {"Q1": (0, 3), "Q2": (3, 3), "Q3": (6, 3), "Q4": (9, 3),
               "H1": (0, 6), "H2": (6, 6), "9M": (0, 9), "Y": (0, 12)}
@@ -55,8 +59,24 @@ def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
     return total // 12, total % 12 + 1
 
 
+def range_label(start: date, end: date) -> str:
+    """The label of a free range of days, both ends included (checked by period_bounds)."""
+    return f"{start.year}-R{start:%Y%m%d}-{end:%Y%m%d}"
+
+
+def _range_bounds(m: re.Match) -> tuple[date, date]:
+    start = datetime.strptime(m.group(2), "%Y%m%d").date()  # ValueError on 20261340
+    end = datetime.strptime(m.group(3), "%Y%m%d").date()
+    if int(m.group(1)) != start.year or end < start or (end - start).days >= MAX_RANGE_DAYS:
+        raise ValueError(f"bad date range {m.group(0)!r}: the end must not be before the "
+                         f"start, and the range at most {MAX_RANGE_DAYS} days")
+    return start, end
+
+
 def period_bounds(label: str) -> tuple[date, date]:
     """First and last day (inclusive) of a period label such as ``2025-Q1``."""
+    if r := _RANGE.match(label.strip()):
+        return _range_bounds(r)
     m = _LABEL.match(label.strip())
     if not m:
         raise ValueError(f"unknown period label {label!r} (e.g. 2025-Q1, 2025-H1, 2025-9M, "
@@ -149,6 +169,11 @@ def previous_period(label: str) -> str | None:
     if code.startswith("M"):
         m = int(code[1:])
         return f"{y}-M{m - 1:02d}" if m > 1 else f"{y - 1}-M12"
+    if code.startswith("R"):  # the same number of days just before
+        start, end = period_bounds(label)
+        if start.year <= FIRST_YEAR - 50:
+            return None
+        return range_label(start - (end - start) - timedelta(days=1), start - timedelta(days=1))
     return None
 
 

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 
 from survey_app.admin.forms import options
 from survey_app.extensions import db
-from survey_app.models import Field, InstrumentVersion, Unit
+from survey_app.models import Field, InstrumentVersion
+from survey_app.services.unit_tree import unit_tree
 from survey_app.web.inputs import whole_number
 
 M = TypeVar("M")
@@ -38,28 +39,6 @@ def page_url(number: int) -> str:
     args = request.args.to_dict()
     args["page"] = str(number)
     return "?" + urlencode(args)
-
-
-def unit_tree(units: list[Unit] | None = None) -> list[tuple[Unit, int]]:
-    """Units in tree order with their depth: parents first, siblings by code.
-
-    Units whose parent is missing from the list (never with the full list) are shown as
-    roots so nothing disappears from the page.
-    """
-    units = units if units is not None else list(db.session.scalars(db.select(Unit)))
-    ids = {u.id for u in units}
-    children: dict[int | None, list[Unit]] = {}
-    for u in units:
-        children.setdefault(u.parent_id if u.parent_id in ids else None, []).append(u)
-    for kids in children.values():
-        kids.sort(key=lambda u: u.code)
-    ordered: list[tuple[Unit, int]] = []
-    stack = [(u, 0) for u in reversed(children.get(None, []))]
-    while stack:
-        unit, depth = stack.pop()
-        ordered.append((unit, depth))
-        stack.extend((k, depth + 1) for k in reversed(children.get(unit.id, [])))
-    return ordered
 
 
 def unit_choices(empty_label: str | None = None,

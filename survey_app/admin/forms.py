@@ -30,6 +30,10 @@ from survey_app.models import ROLES, TARGET_METRICS, TARGET_SCOPES, UNIT_KINDS, 
 from survey_app.web.inputs import whole_number
 
 REQUIRED = _l("Vui lòng nhập thông tin này.")
+# WTForms' own messages are English only (it ships no Vietnamese): every length rule says
+# its message in the user's language.
+TOO_LONG = _l("Tối đa %(max)d ký tự.")
+BETWEEN = _l("Cần từ %(min)d đến %(max)d ký tự.")
 CODE_RULE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
                    message=_l("Mã chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới."))
 
@@ -80,19 +84,19 @@ class BulkForm(FlaskForm):
 
 
 class UnitForm(FlaskForm):
-    code = StringField(_l("Mã đơn vị"), validators=[DataRequired(REQUIRED), Length(max=32),
+    code = StringField(_l("Mã đơn vị"), validators=[DataRequired(REQUIRED), Length(max=32, message=TOO_LONG),
                                                     CODE_RULE])
     name_vi = StringField(_l("Tên tiếng Việt"), validators=[DataRequired(REQUIRED),
-                                                           Length(max=200)])
+                                                           Length(max=200, message=TOO_LONG)])
     name_en = StringField(_l("Tên tiếng Anh (không bắt buộc)"), validators=[Optional(),
-                                                                          Length(max=200)])
+                                                                          Length(max=200, message=TOO_LONG)])
     kind = SelectField(_l("Loại đơn vị"), choices=options(KIND_LABELS.items()),
                        validate_choice=False)
     level = SelectField(_l("Cấp hành chính"), choices=options(LEVEL_LABELS.items()),
                         validate_choice=False)
     parent_id = SelectField(_l("Đơn vị cấp trên"), choices=[], validate_choice=False)
     admin_code = StringField(_l("Mã đơn vị hành chính (không bắt buộc)"),
-                             validators=[Optional(), Length(max=32), CODE_RULE])
+                             validators=[Optional(), Length(max=32, message=TOO_LONG), CODE_RULE])
     valid_from = StringField(_l("Có hiệu lực từ ngày (không bắt buộc)"), validators=[Optional()])
     valid_to = StringField(_l("Thôi có hiệu lực từ ngày (không bắt buộc)"),
                            validators=[Optional()])
@@ -147,11 +151,11 @@ class ConfirmImportForm(FlaskForm):
 
 class UserForm(FlaskForm):
     username = StringField(_l("Tên đăng nhập"), validators=[
-        DataRequired(REQUIRED), Length(min=3, max=64),
+        DataRequired(REQUIRED), Length(min=3, max=64, message=BETWEEN),
         Regexp(r"^[a-z0-9][a-z0-9._-]*$",
                message=_l("Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch "
                           "ngang, gạch dưới."))])
-    full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=200)])
+    full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=200, message=TOO_LONG)])
     role = SelectField(_l("Vai trò"), choices=options((r, ROLE_LABELS[r]) for r in ROLES),
                        validate_choice=False)
     unit_id = SelectField(_l("Đơn vị (bắt buộc với vai trò cán bộ đơn vị)"), choices=[],
@@ -191,10 +195,11 @@ class PasswordForm(FlaskForm, PasswordMixin):
 
 class CounterForm(FlaskForm):
     code = StringField(_l("Mã quầy (duy nhất trong đơn vị)"), validators=[
-        DataRequired(REQUIRED), Length(max=32), CODE_RULE])
-    name_vi = StringField(_l("Tên quầy"), validators=[DataRequired(REQUIRED), Length(max=200)])
+        DataRequired(REQUIRED), Length(max=32, message=TOO_LONG), CODE_RULE])
+    name_vi = StringField(_l("Tên quầy"), validators=[DataRequired(REQUIRED),
+                                                     Length(max=200, message=TOO_LONG)])
     name_en = StringField(_l("Tên tiếng Anh (không bắt buộc)"), validators=[Optional(),
-                                                                          Length(max=200)])
+                                                                          Length(max=200, message=TOO_LONG)])
     field_id = SelectField(_l("Lĩnh vực (nếu quầy chỉ phục vụ một lĩnh vực)"), choices=[],
                            validate_choice=False)
     instrument_version_id = SelectField(_l("Phiếu khảo sát"), choices=[], validate_choice=False)
@@ -211,14 +216,14 @@ class TargetForm(FlaskForm):
     scope = SelectField(_l("Phạm vi"), choices=options((s, SCOPE_LABELS[s]) for s in TARGET_SCOPES),
                         validate_choice=False)
     scope_code = StringField(_l("Mã lĩnh vực hoặc loại đơn vị"),
-                             validators=[Optional(), Length(max=32)])
+                             validators=[Optional(), Length(max=32, message=TOO_LONG)])
     metric = SelectField(_l("Chỉ tiêu về"), choices=options((m, METRIC_LABELS[m]) for m in TARGET_METRICS),
                          validate_choice=False)
     value = StringField(_l("Mức tối thiểu (%)"), validators=[
         InputRequired(_l("Vui lòng nhập mức chỉ tiêu (%)."))])
     source = StringField(_l("Văn bản giao chỉ tiêu"), validators=[DataRequired(REQUIRED),
-                                                                 Length(max=300)])
-    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+                                                                 Length(max=300, message=TOO_LONG)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000, message=TOO_LONG)])
 
     def validate_scope(self, field):
         choice(field.data, TARGET_SCOPES)
@@ -246,12 +251,12 @@ class TargetForm(FlaskForm):
 
 
 class FieldForm(FlaskForm):
-    code = StringField(_l("Mã lĩnh vực"), validators=[DataRequired(REQUIRED), Length(max=32),
-                                                      CODE_RULE])
+    code = StringField(_l("Mã lĩnh vực"), validators=[DataRequired(REQUIRED),
+                                                      Length(max=32, message=TOO_LONG), CODE_RULE])
     name_vi = StringField(_l("Tên tiếng Việt"), validators=[DataRequired(REQUIRED),
-                                                           Length(max=200)])
+                                                           Length(max=200, message=TOO_LONG)])
     name_en = StringField(_l("Tên tiếng Anh"), validators=[DataRequired(REQUIRED),
-                                                          Length(max=200)])
+                                                          Length(max=200, message=TOO_LONG)])
     sort_order = StringField(_l("Thứ tự hiển thị"), default="100")
     active = BooleanField(_l("Đang sử dụng"), default=True)
     valid_from = StringField(_l("Có hiệu lực từ ngày (không bắt buộc)"), validators=[Optional()])

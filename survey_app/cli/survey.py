@@ -7,6 +7,7 @@
         --deciding S-NNMT --procedure 1.004227      # decided by another agency (NĐ 118/2025)
     flask --app survey_app api-key issue --unit H-XH                     # shown once
     flask --app survey_app api-key rotate --unit H-XH
+    flask --app survey_app try-receipt-link [--unit X-AN]            # how to try the path
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(posters)
     app.cli.add_command(receipt_link)
     app.cli.add_command(api_key)
+    app.cli.add_command(try_receipt_link)
 
 
 def _unit(code: str) -> Unit:
@@ -161,3 +163,53 @@ def _audit_key(action: str, unit: Unit) -> None:
         os_user = None
     record(action, "unit", unit.id, user=None, code=unit.code, had_key=bool(unit.api_key_hash),
            via="cli", os_user=os_user)
+
+
+@click.command("try-receipt-link")
+@with_appcontext
+@click.option("--unit", "unit_code", default=None,
+              help="Unit code; default: the first unit (by code) with an active counter.")
+@click.option("--base-url", default=None, help="Public address; default SIPAS_PUBLIC_BASE_URL.")
+def try_receipt_link(unit_code: str | None, base_url: str | None) -> None:
+    """Print how to try the per-dossier path on this database: a receipt link made now for
+    an invented dossier (a new one each time, so it can be answered), and where the unit's
+    API key for the one-stop software is issued. Counts as one link of the unit's day."""
+    import secrets
+    from datetime import date
+
+    from flask import current_app
+
+    from survey_app.models import Counter
+    from survey_app.services.qr import NoBaseUrl
+    from survey_app.services.receipts import (
+        ReceiptLinkError,
+        ReceiptQuotaExceeded,
+        make_receipt_link,
+    )
+
+    query = (db.select(Counter).join(Unit).where(Counter.active.is_(True), Unit.active.is_(True))
+             .order_by(Unit.code, Counter.code))
+    if unit_code:
+        query = query.where(Unit.id == _unit(unit_code).id)
+    counter = db.session.scalars(query).first()
+    if counter is None:
+        raise click.ClickException("no active counter in an active unit: seed the database "
+                                   "first (flask seed-demo) or add a counter in /admin/quay")
+    base = (base_url or current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    dossier = f"DEMO-{date.today():%Y%m%d}-{secrets.randbelow(10**6):06d}"
+    try:
+        link = make_receipt_link(counter.unit, counter.code, dossier, base_url=base or None)
+    except (ReceiptLinkError, ReceiptQuotaExceeded, NoBaseUrl) as exc:
+        raise click.ClickException(str(exc)) from None
+    unit = counter.unit
+    click.echo(f"""Per-dossier path (the QR on a receipt, one answer per dossier):
+  Receipt link for the invented dossier {dossier} at {unit.name_vi}, counter {counter.code}
+  (valid {current_app.config["RECEIPT_LINK_DAYS"]} days; a second answer for it is refused):
+    {link.url}
+  The one-stop software asks for such links with the unit's API key:
+    issue it as admin at {base}/admin/don-vi/{unit.id} ("Khóa API"),
+    or: flask --app survey_app api-key issue --unit {unit.code}
+    then: curl -X POST {base}/api/v1/receipt-links -H "Authorization: Bearer <key>" \\
+            -H "Content-Type: application/json" \\
+            -d '{{"counter": "{counter.code}", "dossier_code": "000.00.17.H01-250101-0042"}}'
+  More: flask --app survey_app receipt-link --help, docs/admin.md (Unit API keys)""")

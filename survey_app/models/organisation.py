@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -55,9 +56,28 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+# Counter slugs are typed from posters: lower case only, and none of the characters a
+# reader confuses (i/l/1, o/0). 14 of 31 characters: about 69 bits.
+SLUG_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+SLUG_LENGTH = 14
+
+
 def new_slug() -> str:
-    """An unguessable counter slug: 12 URL-safe characters, about 71 bits."""
-    return secrets.token_urlsafe(9)
+    """An unguessable counter slug from SLUG_ALPHABET (easy to type from a poster)."""
+    return "".join(secrets.choice(SLUG_ALPHABET) for _ in range(SLUG_LENGTH))
+
+
+def slug_key(slug):
+    """What a typed slug and a stored one are compared by: lower case, and the
+    characters people mistake for each other folded together (I/l/1 → 1, O/0 → 0).
+    Works on a str and on a SQL expression (the older, mixed-case slugs are compared in
+    the database, so every slug ever printed keeps working)."""
+    if isinstance(slug, str):
+        return slug.lower().replace("l", "1").replace("i", "1").replace("o", "0")
+    folded = sa.func.lower(slug)
+    for typed, meant in (("l", "1"), ("i", "1"), ("o", "0")):
+        folded = sa.func.replace(folded, typed, meant)
+    return folded
 
 
 def new_verify_code() -> str:
@@ -192,4 +212,4 @@ class Counter(db.Model):
 
 __all__ = ["DISTRICT_KINDS", "DISTRICT_LEVELS", "TWO_TIER_SINCE", "UNIT_KINDS", "UNIT_LEVELS",
            "Counter", "Field", "Unit", "district_outlives_reform", "is_district", "new_slug",
-           "new_verify_code"]
+           "new_verify_code", "slug_key", "SLUG_ALPHABET"]

@@ -6,7 +6,9 @@ response, a target or a unit changes. Building is what costs (seconds of CPU), s
 user may start only REPORT_BUILD_LIMIT builds (a cached report is free); beyond, a 429
 page in the user's language. Small scopes are built in the request; large ones (more than
 REPORT_SYNC_MAX_RESPONSES valid responses) in the background: the page refreshes itself
-every few seconds (meta refresh, no script) until the file is ready, then redirects to it.
+every few seconds (a small static script; without it, a "Kiểm tra lại" link) until the
+file is ready, then redirects to it. The report is in the user's language (a Vietnamese
+and an English report of the same data are two files).
 A failed build is shown as such, with a "Thử lại" button; it is built again only when the
 user presses it (POST /bao-cao/thu-lai), never by the refreshing page.
 """
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import Response, current_app, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import TooManyRequests
@@ -28,9 +31,11 @@ from survey_app.models import Response as SurveyResponse
 from survey_app.periodic_report import bp, jobs
 from survey_app.reporting.dashboard import build_dashboard, report_scope
 from survey_app.reporting.indices import VIETNAM, response_filters
+from survey_app.reporting.names import in_language
 from survey_app.reporting.periods import period_name
 from survey_app.reporting.query import parse_query, query_args
 from survey_app.services.audit import record
+from survey_app.web.locale import current_locale
 from survey_app.web.roles import STAFF, role_required
 
 if TYPE_CHECKING:  # the builder draws with matplotlib: imported when a report is made
@@ -57,12 +62,14 @@ def _meta(query) -> ReportMeta:
     root = db.session.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
     unit = db.session.get(Unit, query.unit_id) if query.unit_id else None
     field = db.session.get(Field, query.field_id) if query.field_id else None
+    locale = current_locale()
     return ReportMeta(
-        authority=root.name_vi if root else "Ủy ban nhân dân",
-        scope_name=unit.name_vi + " (và các đơn vị trực thuộc)" if unit else "Toàn địa phương",
-        field_name=field.name_vi if field else None, period_name=period_name(query.period),
+        authority=root.name(locale) if root else _("Ủy ban nhân dân"),
+        scope_name=(_("%(unit)s (và các đơn vị trực thuộc)", unit=unit.name(locale)) if unit
+                    else _("Toàn địa phương")),
+        field_name=field.name(locale) if field else None, period_name=period_name(query.period),
         generated=datetime.now(UTC).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M"),
-        method_name=query.method)
+        method_name=query.method, locale=locale)
 
 
 def _builder(user, query):
@@ -73,7 +80,8 @@ def _builder(user, query):
     def build() -> bytes:
         from survey_app.periodic_report.builder import build_pdf
 
-        return build_pdf(build_dashboard(db.session.get(User, user_id), query), meta)
+        return build_pdf(in_language(build_dashboard(db.session.get(User, user_id), query),
+                                     meta.locale), meta)
     return build
 
 
@@ -83,7 +91,7 @@ def _filename(query) -> str:
 
 def _key(query) -> str:
     scope = report_scope(query, current_user)
-    return jobs.report_key(current_user, query,
+    return jobs.report_key(current_user, query, locale=current_locale(),
                            version=jobs.data_version(scope, query.period))
 
 

@@ -47,13 +47,16 @@ def published_results(unit: Unit, today=None) -> list[dict]:
     key = (unit.id, last)
     hit = _CACHE.get(key)
     if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    if len(_CACHE) > 1024:
-        _CACHE.clear()
-    rows = [{"period": p, "name": period_name(p), "result": _headline(unit.id, p)}
-            for p in reversed(recent_periods(last, PERIODS_SHOWN))]
-    _CACHE[key] = (time.monotonic(), rows)
-    return rows
+        numbers = hit[1]
+    else:
+        if len(_CACHE) > 1024:
+            _CACHE.clear()
+        numbers = [(p, _headline(unit.id, p))
+                   for p in reversed(recent_periods(last, PERIODS_SHOWN))]
+        _CACHE[key] = (time.monotonic(), numbers)
+    # Only the numbers are kept: the names are this visitor's language, not the first
+    # visitor's (a Vietnamese visitor was shown "Quarter III 2026").
+    return [{"period": p, "name": period_name(p), "result": result} for p, result in numbers]
 
 
 @bp.get("/ket-qua/<code>")

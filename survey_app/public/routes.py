@@ -108,6 +108,9 @@ def survey(slug: str):
         counter = svc.open_counter(slug)
     except svc.SubmissionError as exc:
         return _problem(exc)
+    if counter.slug != slug:  # typed from a poster in other letters: to the printed one
+        args = {k: v for k, v in request.args.items() if k in ("d", "lang")}
+        return redirect(url_for("public.survey", slug=counter.slug, **args), code=302)
     from_link = request.args.get("d") or None
     token = from_link or _session_receipt(slug)
     try:

@@ -4,16 +4,18 @@ offered in the dashboard's period picker. The dates themselves are analysis.peri
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
-from analysis.periods import default_period, period_bounds, previous_period
+from analysis.periods import default_period, period_bounds, period_label, previous_period
 from analysis.periods import today as current_day
 
 
 def period_choices(today=None, count: int = 8) -> list[tuple[str, str]]:
-    """Recent reporting periods with their Vietnamese names, newest first."""
+    """Recent reporting periods with their names in the user's language, newest first:
+    the quarter under way first (marked "đang diễn ra"), then the last complete ones."""
     today = today or current_day()
     quarter = default_period(today)
-    labels, q = [], quarter
+    labels, q = [period_label(today, "quarter")], quarter
     for _i in range(count):
         labels.append(q)
         q = previous_period(q)
@@ -30,13 +32,26 @@ def period_choices(today=None, count: int = 8) -> list[tuple[str, str]]:
         cq = previous_period(cq)
         labels.append(cq)
     labels += [f"{today.year - 1}-CY", f"{today.year}-CY"]
-    return [(label, period_name(label)) for label in labels]
+    return [(label, period_name(label, today)) for label in labels]
 
 
-def period_name(label: str) -> str:
+def period_name(label: str, today=None) -> str:
+    """The name of a period in the user's language; with `today`, a period not yet over
+    says so ("đang diễn ra": its figures will still change)."""
+    name = _plain_name(label)
+    start, end = period_bounds(label)
+    if today is not None and start <= today <= end:
+        name += " · " + pgettext("period", "đang diễn ra")
+    return name
+
+
+def _plain_name(label: str) -> str:
     year, code = label.split("-", 1)
     start, end = period_bounds(label)
     span = f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
+    if code.startswith("R"):
+        return _("Từ %(start)s đến %(end)s", start=start.strftime("%d/%m/%Y"),
+                 end=end.strftime("%d/%m/%Y"))
     names = {"Q1": _("Quý I"), "Q2": _("Quý II"), "Q3": _("Quý III"), "Q4": _("Quý IV"),
              "H1": _("6 tháng đầu năm"), "H2": _("6 tháng cuối năm"), "9M": _("9 tháng"),
              "Y": _("Cả năm"), "CY": _("Năm dương lịch"),

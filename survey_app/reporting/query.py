@@ -14,13 +14,14 @@ covers for that user.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import abort, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
 from analysis.methods import METHODS
-from analysis.periods import checked_period, default_period
+from analysis.periods import MAX_RANGE_DAYS, checked_period, default_period, range_label
 from analysis.periods import today as current_day
 from survey_app.extensions import db
 from survey_app.models import Field, Unit
@@ -59,7 +60,8 @@ def _int_arg(name: str) -> int | None:
 
 
 def parse_query(user) -> DashboardQuery:
-    period = request.args.get("ky", "").strip() or default_period(current_day())
+    period = request.args.get("ky", "").strip()
+    period = date_range_period(period) or period or default_period(current_day())
     try:
         checked_period(period)
     except ValueError:
@@ -103,3 +105,39 @@ def query_args(query: DashboardQuery) -> dict:
         args["vai"] = ROLE_SLUGS[query.role]
     return args
 
+
+
+RANGE_CHOICE = "khoang"  # the period picker's "free range" entry: dates in `tu` and `den`
+
+
+def date_range_period(period: str) -> str | None:
+    """The label of the free range in `tu`/`den` (YYYY-MM-DD, as <input type=date> sends
+    them) when the picker asks for one (no period, "khoang", or a range label); None when a
+    named period is asked for or no dates are given. A 400 in the user's language for a
+    bad, reversed or too long range."""
+    if period and period != RANGE_CHOICE and not is_range_label(period):
+        return None
+    raw = {name: request.args.get(name, "").strip()[:20] for name in ("tu", "den")}
+    if not any(raw.values()):
+        if period == RANGE_CHOICE:
+            raise QueryError(_("Hãy chọn ngày bắt đầu và ngày kết thúc của khoảng thời gian."))
+        return None
+    days = {}
+    for name, label in (("tu", _("Từ ngày")), ("den", _("Đến ngày"))):
+        try:
+            days[name] = date.fromisoformat(raw[name])
+        except ValueError:
+            raise QueryError(_("%(field)s không hợp lệ: “%(value)s” (cần một ngày, dạng "
+                               "năm-tháng-ngày).", field=label, value=raw[name])) from None
+    start, end = days["tu"], days["den"]
+    if end < start:
+        raise QueryError(_("Ngày kết thúc (%(end)s) đứng trước ngày bắt đầu (%(start)s).",
+                           end=end.strftime("%d/%m/%Y"), start=start.strftime("%d/%m/%Y")))
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise QueryError(_("Khoảng thời gian dài quá %(n)s ngày; hãy chọn năm dương lịch.",
+                           n=MAX_RANGE_DAYS))
+    return range_label(start, end)
+
+
+def is_range_label(period: str) -> bool:
+    return period[5:6] == "R"

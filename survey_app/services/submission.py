@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from instruments import Instrument, Question
 from survey_app.extensions import db
 from survey_app.models import Answer, Comment, Counter, Field, Response, Unit
+from survey_app.models.organisation import slug_key
 from survey_app.services.survey_tokens import (
     DossierClaim,
     TokenExpired,
@@ -160,9 +161,21 @@ def open_counter(slug: str) -> Counter:
         db.select(Counter).filter_by(slug=slug).options(
             joinedload(Counter.unit), joinedload(Counter.instrument_version),
             joinedload(Counter.field))) if slug else None
+    if counter is None and slug:  # typed from a poster: another case, l for I, 0 for O
+        counter = _typed_counter(slug)
     if counter is None or not counter.active or not counter.unit.active:
         raise CounterUnavailable()
     return counter
+
+
+def _typed_counter(slug: str) -> Counter | None:
+    """The one counter whose slug reads like `slug` (slug_key), None when none or several
+    do (never a guess between two counters)."""
+    if len(slug) > 32 or not (slug.isascii() and slug.replace("-", "").replace("_", "").isalnum()):
+        return None
+    found = db.session.scalars(db.select(Counter).where(
+        slug_key(Counter.slug) == slug_key(slug)).limit(2)).all()
+    return found[0] if len(found) == 1 else None
 
 
 def read_claim(counter: Counter, token: str | None) -> DossierClaim | None:

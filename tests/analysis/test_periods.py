@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.periods import KINDS, label_dates, period_bounds, period_label, periods_of
+from analysis.periods import (
+    KINDS,
+    checked_period,
+    label_dates,
+    period_bounds,
+    period_label,
+    periods_of,
+    previous_period,
+    range_label,
+)
 
 
 @pytest.mark.parametrize("label,start,end", [
@@ -75,3 +84,22 @@ def test_today_is_viet_nams_day_so_the_default_period_turns_with_viet_nam():
     assert today(evening) == date(2026, 12, 10)
     assert default_period(today(evening)) == "2026-Q4"
     assert today(datetime(2026, 12, 9, 16, 59, tzinfo=UTC)) == date(2026, 12, 9)
+
+
+def test_free_range_label_bounds_and_the_range_before_it():
+    label = range_label(date(2026, 1, 5), date(2026, 3, 20))
+    assert label == "2026-R20260105-20260320"
+    assert period_bounds(label) == (date(2026, 1, 5), date(2026, 3, 20))
+    # the range before has the same 75 days and ends the day before
+    assert previous_period(label) == "2025-R20251022-20260104"
+    assert period_bounds(range_label(date(2026, 2, 1), date(2026, 2, 1)))[0] == date(2026, 2, 1)
+
+
+@pytest.mark.parametrize("label", ["2026-R20260320-20260105",  # reversed
+                                   "2025-R20260105-20260320",  # year is not the start's
+                                   "2026-R20260230-20260301",  # 30 February
+                                   "2026-R20260101-20300101",  # longer than 3 years
+                                   "2026-R2026010-20260301"])
+def test_bad_free_range_is_refused(label):
+    with pytest.raises(ValueError):
+        checked_period(label)
