@@ -232,7 +232,7 @@ def cusum_alerts(responses: pd.DataFrame, p0: float | Mapping | pd.Series,
     df["submitted_at"] = pd.to_datetime(df["submitted_at"])
     df = df.sort_values([*by, "submitted_at"], kind="stable").reset_index(drop=True)
     codes, keys = pd.MultiIndex.from_frame(df[by]).factorize()
-    keys = keys.to_frame(index=False)
+    keys = pd.DataFrame(list(keys), columns=by)
     n = np.bincount(codes, minlength=len(keys))
     now = df["submitted_at"].max() if now is None else pd.Timestamp(now)
     first = df.groupby(codes)["submitted_at"].min().to_numpy()
@@ -248,19 +248,18 @@ def cusum_alerts(responses: pd.DataFrame, p0: float | Mapping | pd.Series,
     keep = charted[codes]
     run = run_cusum(1 - df["satisfied"].to_numpy(dtype=int)[keep], codes[keep], up, down,
                     h_units)
-    at = df["submitted_at"].to_numpy()[keep]
-    start = np.where(run["start_pos"] >= 0, at[run["start_pos"].clip(lower=0)], np.datetime64("NaT"))
-    signal = np.where(run["signal_pos"] >= 0, at[run["signal_pos"].clip(lower=0)],
-                      np.datetime64("NaT"))
+    at = df.loc[keep, "submitted_at"].reset_index(drop=True)
+    start = at.reindex(run["start_pos"]).to_numpy()  # position −1 (no signal) → NaT
+    signal = at.reindex(run["signal_pos"]).to_numpy()
     units = np.array([d.unit for d in designs])
     out = keys.assign(
         n=n, p0=p0s, p1=p0s + shift, rate=rates, h=h_units * units,
         arl0=[d.arl0 for d in designs], arl1=[d.arl1 for d in designs],
         arl1_days=[d.arl1_days for d in designs], charted=charted,
         signals=run["signals"].to_numpy(), signalled=run["signals"].to_numpy() > 0,
-        signal_start=pd.to_datetime(start), signal_at=pd.to_datetime(signal),
-        score=run["score"].to_numpy() * units,
-        score_over_h=run["score"].to_numpy() / h_units)
+        signal_start=start, signal_at=signal,
+        score=np.where(charted, run["score"].to_numpy() * units, np.nan),
+        score_over_h=np.where(charted, run["score"].to_numpy() / h_units, np.nan))
     return out
 
 
