@@ -264,10 +264,13 @@ def cusum_alerts(responses: pd.DataFrame, p0: float | Mapping | pd.Series,
 
 
 def simulate_run_lengths(p: float, design: CusumDesign, runs: int, rng: np.random.Generator,
-                         block: int = 2048, max_len: int | None = None) -> np.ndarray:
+                         block: int = 2048, max_len: int | None = None,
+                         p_after: float | None = None, change_at: int = 0) -> np.ndarray:
     """Run lengths (responses until the first signal, from S = 0) of ``runs`` independent
     streams, each response dissatisfied with probability ``p``: blocks of responses
     per run, the Lindley form S_t = C_t − min(−S_0, min_{k≤t} C_k) inside a block.
+    With ``p_after``, responses from number ``change_at`` + 1 on are dissatisfied with
+    probability ``p_after`` (a drop after ``change_at`` in-control responses).
     Runs still going at ``max_len`` are returned as ``max_len`` (censored)."""
     max_len = max_len or int(200 * design.arl0) + block
     length = np.zeros(runs, dtype=np.int64)
@@ -275,7 +278,10 @@ def simulate_run_lengths(p: float, design: CusumDesign, runs: int, rng: np.rando
     active = np.arange(runs)
     done = 0
     while active.size and done < max_len:
-        x = np.where(rng.random((active.size, block)) < p, design.up, -design.down)
+        prob = np.full(block, p)
+        if p_after is not None:
+            prob[done + np.arange(block) >= change_at] = p_after
+        x = np.where(rng.random((active.size, block)) < prob, design.up, -design.down)
         c = np.cumsum(x, axis=1)
         s = c - np.minimum(-s0[active, None], np.minimum.accumulate(c, axis=1))
         hit = s >= design.h_units
