@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -84,20 +85,24 @@ def arl(p: float, up: int, down: int, h_units: int) -> float:
 
     Brook & Evans (1972): transient states 0 … h−1, Q[i, i+up] = p (absorbed when
     i+up ≥ h), Q[i, max(0, i−down)] += 1−p; ARL = ((I − Q)^-1 · 1)[0]. Exact on the
-    lattice.
+    lattice. I − Q is banded (down below, up above the diagonal).
     """
     if h_units <= 0:
         return 1.0
+    from scipy.linalg import solve_banded  # banded LU: O(h·(up+down)²), no threads
+
     n = h_units
     i = np.arange(n)
-    m = np.eye(n)
-    go_up = i + up
-    ok = go_up < n
-    m[i[ok], go_up[ok]] -= p
-    m[i, np.maximum(0, i - down)] -= 1 - p
-    return float(np.linalg.solve(m, np.ones(n))[0])
+    ab = np.zeros((up + down + 1, n))  # ab[up + r − c, c] = (I − Q)[r, c]
+    ab[up, :] = 1.0
+    ok = i + up < n
+    ab[0, (i + up)[ok]] -= p
+    col = np.maximum(0, i - down)
+    np.add.at(ab, (up + i - col, col), -(1 - p))
+    return float(solve_banded((down, up), ab, np.ones(n))[0])
 
 
+@lru_cache(maxsize=4096)
 def design_cusum(p0: float, rate: float, shift: float = 0.10, years: float = 2.0,
                  resolution: int = RESOLUTION) -> CusumDesign:
     """The chart for in-control dissatisfaction ``p0`` at ``rate`` responses per year:
