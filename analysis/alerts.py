@@ -25,6 +25,7 @@ rate) to detect the drop, from a score of 0.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,7 +77,9 @@ def lattice_steps(p0: float, p1: float, resolution: int = RESOLUTION) -> tuple[i
     if not 0 < p0 < p1 < 1:
         raise ValueError(f"need 0 < p0 < p1 < 1, got p0={p0}, p1={p1}")
     ratio = np.log(p1 / p0) / -np.log((1 - p1) / (1 - p0))
-    return max(1, round(ratio * resolution)), resolution
+    up = max(1, round(ratio * resolution))
+    g = math.gcd(up, resolution)  # a common factor only makes ARL flat between lattice points
+    return up // g, resolution // g
 
 
 def arl(p: float, up: int, down: int, h_units: int) -> float:
@@ -106,16 +109,16 @@ def arl(p: float, up: int, down: int, h_units: int) -> float:
 def design_cusum(p0: float, rate: float, shift: float = 0.10, years: float = 2.0,
                  resolution: int = RESOLUTION) -> CusumDesign:
     """The chart for in-control dissatisfaction ``p0`` at ``rate`` responses per year:
-    the smallest lattice threshold with ARL0 ≥ rate · years (ARL0 grows with h, so a
-    doubling then bisection search), and its ARL1 for p1 = p0 + shift."""
+    the smallest lattice threshold with ARL0 ≥ rate · years (ARL0 grows with h: a
+    doubling bracket, then bisection), and its ARL1 for p1 = p0 + shift."""
     p1 = p0 + shift
     up, down = lattice_steps(p0, p1, resolution)
     need = max(rate * years, 1.0)
     hi = up
     while arl(p0, up, down, hi) < need:
         hi *= 2
-    lo = 0  # arl(lo) < need (an h of 0 signals at once)
-    while hi - lo > 1:
+    lo = 0  # an h of 0 signals at once
+    while hi - lo > 1:  # bisection: ARL0 is a non-decreasing step function of h
         mid = (lo + hi) // 2
         if arl(p0, up, down, mid) >= need:
             hi = mid
