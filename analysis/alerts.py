@@ -3,8 +3,9 @@
 Each response is one Bernoulli trial, "dissatisfied" = 1. In control a response is
 dissatisfied with probability p0; after a drop of ``shift`` (10 points) in satisfaction,
 with p1 = p0 + shift. The chart adds the log-likelihood ratio of each response and
-resets at 0 (Page 1954; the Bernoulli form of Reynolds & Stoumbos 2000, J Qual Technol
-32:21, and Steiner, Cook, Farewell & Treasure 2000, Biostatistics 1:441):
+resets at 0 (Page 1954; the Bernoulli form of Reynolds & Stoumbos 1999, J Qual Technol
+31:87, and 2000, IIE Trans 32:515; Steiner, Cook, Farewell & Treasure 2000,
+Biostatistics 1:441):
 
     S_0 = 0,  S_n = max(0, S_{n-1} + W_n),
     W_n = log(p1/p0) if response n is dissatisfied, log((1-p1)/(1-p0)) if satisfied,
