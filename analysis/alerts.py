@@ -34,8 +34,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-__all__ = ["RESOLUTION", "CusumDesign", "arl", "cusum_alerts", "design_cusum", "responses_from_overall",
-           "run_cusum", "simulate_run_lengths"]
+__all__ = ["RESOLUTION", "CusumDesign", "arl", "cusum_alerts", "design_cusum",
+           "responses_from_overall", "run_cusum", "simulate_run_lengths", "unit_alerts"]
 
 #: Lattice units in one satisfied step; the dissatisfied step is rounded to this scale
 #: (relative error of the weight ratio ≤ 0.5 / (RESOLUTION · ratio)).
@@ -210,7 +210,8 @@ def _per_group(value: float | Mapping | pd.Series | None, keys: pd.DataFrame,
 
 def cusum_alerts(responses: pd.DataFrame, p0: float | Mapping | pd.Series,
                  by: Sequence[str] = ("unit",), rate: float | Mapping | pd.Series | None = None,
-                 shift: float = 0.10, years: float = 2.0, now: pd.Timestamp | None = None,
+                 shift: float = 0.10, years: float | Mapping | pd.Series = 2.0,
+                 now: pd.Timestamp | None = None,
                  max_delay_days: float = 91.0) -> pd.DataFrame:
     """Bernoulli CUSUM alerts per group (``by`` = unit, or unit and field).
 
@@ -219,7 +220,8 @@ def cusum_alerts(responses: pd.DataFrame, p0: float | Mapping | pd.Series,
     in-control DISsatisfaction rate (1 − the reference index, e.g. last year's, or
     1 − the target), one number or per group. ``rate``: expected responses per year per
     group; default the group's own volume over its observed span (first response to
-    ``now``, at least 30 days). The chart is designed per group by :func:`design_cusum`.
+    ``now``, at least 30 days). The chart is designed per group by :func:`design_cusum`
+    for at most one false alarm per ``years`` (one number or per group).
 
     A group is charted when the drop can be seen in time: its ARL1 is at most
     ``max_delay_days`` (a quarter) at its rate (``charted``); the others are listed with
@@ -249,7 +251,8 @@ def cusum_alerts(responses: pd.DataFrame, p0: float | Mapping | pd.Series,
     p0s = _per_group(p0, keys, by, "p0")
     rates = _per_group(rate, keys, by, "rate")
     rates = np.where(np.isnan(rates), n / span_years, rates)
-    designs = [design_cusum(a, r, shift, years) for a, r in zip(p0s, rates, strict=True)]
+    yrs = _per_group(years, keys, by, "years")
+    designs = [design_cusum(a, r, shift, y) for a, r, y in zip(p0s, rates, yrs, strict=True)]
     up = np.array([d.up for d in designs])
     down = np.array([d.down for d in designs])
     h_units = np.array([d.h_units for d in designs])
@@ -269,7 +272,51 @@ def cusum_alerts(responses: pd.DataFrame, p0: float | Mapping | pd.Series,
         signal_start=start, signal_at=signal,
         score=np.where(charted, run["score"].to_numpy() * units, np.nan),
         score_over_h=np.where(charted, run["score"].to_numpy() / h_units, np.nan))
-    return out
+    return out.assign(years=yrs)
+
+
+def unit_alerts(responses: pd.DataFrame, p0: float | Mapping | pd.Series,
+                p0_field: float | Mapping | pd.Series | None = None, years: float = 2.0,
+                now: pd.Timestamp | None = None, **kwargs) -> pd.DataFrame:
+    """Charts per unit AND per unit × field, with ONE false-alarm budget per unit: a unit
+    charted overall and in k fields runs k + 1 charts, each designed for one false alarm
+    per ``years`` × (k + 1), so the unit as a whole has at most one per ``years``.
+
+    A longer design slows detection, so k is chosen per unit: the largest k such that
+    the unit's k busiest fields are all chartable (ARL1 ≤ ``max_delay_days``) at that
+    budget (the condition only gets harder as k grows: start at every field and step
+    down). ``p0`` per unit; ``p0_field`` per (unit, field), default the unit's. Rates
+    are the streams' own. Returns :func:`cusum_alerts` rows, the unit-wide one first
+    with ``field`` None, then the charted fields.
+    """
+    vol = responses.groupby(["unit", "field"]).size().rename("n").reset_index()
+    vol = vol.sort_values(["unit", "n"], ascending=[True, False], kind="stable")
+    vol["rank"] = vol.groupby("unit").cumcount() + 1  # 1 = the busiest field
+    if p0_field is None:
+        p0_unit = _per_group(p0, vol[["unit"]], ["unit"], "p0")
+        p0_field = pd.Series(p0_unit, index=pd.MultiIndex.from_frame(vol[["unit", "field"]]))
+    k = vol.groupby("unit")["rank"].max()
+    while True:
+        top = vol[vol["rank"] <= vol["unit"].map(k)]
+        budget = years * (k + 1)
+        sub = responses.merge(top[["unit", "field"]], on=["unit", "field"])
+        if sub.empty:
+            break
+        cell_years = pd.Series(budget.reindex(top["unit"]).to_numpy(),
+                               index=pd.MultiIndex.from_frame(top[["unit", "field"]]))
+        fields = cusum_alerts(sub, p0_field, by=("unit", "field"), now=now, years=cell_years,
+                              **kwargs)
+        fail = fields.groupby("unit")["charted"].all()
+        fail = fail[~fail].index
+        if fail.empty:
+            break
+        k[fail] -= 1
+    budget = years * (k + 1)
+    whole = cusum_alerts(responses, p0, by=("unit",), now=now, years=budget, **kwargs)
+    parts = [whole.assign(field=None)]
+    if not sub.empty:
+        parts.append(fields)
+    return pd.concat(parts, ignore_index=True)[["unit", "field", *whole.columns[1:]]]
 
 
 def simulate_run_lengths(p: float, design: CusumDesign, runs: int, rng: np.random.Generator,

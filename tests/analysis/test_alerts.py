@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.alerts import arl, cusum_alerts, design_cusum, simulate_run_lengths
+from analysis.alerts import arl, cusum_alerts, design_cusum, simulate_run_lengths, unit_alerts
 
 
 def brute_force_arl(p: float, up: int, down: int, h: int, tol: float = 1e-14) -> float:
@@ -107,3 +107,24 @@ def test_groups_are_charted_separately_and_small_ones_not_at_all() -> None:
 def test_p0_per_group_must_cover_every_group() -> None:
     with pytest.raises(ValueError, match="p0 has no value"):
         cusum_alerts(stream("A", [1, 0]), p0={"B": 0.1}, rate=1000)
+
+
+def test_unit_and_field_charts_share_one_budget_per_unit() -> None:
+    rng = np.random.default_rng(3)
+    days = 365
+    rows = []
+    for unit, field, n in [("A", "land", 3000), ("A", "civil", 1500), ("A", "rare", 40),
+                           ("B", "land", 150)]:
+        rows.append(pd.DataFrame({
+            "unit": unit, "field": field, "satisfied": (rng.random(n) >= 0.17).astype(int),
+            "submitted_at": pd.Timestamp("2026-01-01")
+            + pd.to_timedelta(np.sort(rng.random(n)) * days, unit="D")}))
+    out = unit_alerts(pd.concat(rows, ignore_index=True), p0=0.17)
+    a = out[out["unit"] == "A"]
+    # A: the unit-wide chart and its two busy fields; the rare field is not charted
+    assert sorted(a["field"].fillna("*")) == ["*", "civil", "land"]
+    assert (a["years"] == 6.0).all() and a["charted"].all()
+    b = out[out["unit"] == "B"]
+    assert b["field"].isna().all() and not b["charted"].any()
+    # the unit's charts together: at most one false alarm in two years (renewal rate)
+    assert (a["rate"] / a["arl0"]).sum() <= 0.5
