@@ -83,6 +83,7 @@ def lattice_steps(p0: float, p1: float, resolution: int = RESOLUTION) -> tuple[i
     return up // g, resolution // g
 
 
+@lru_cache(maxsize=65536)
 def arl(p: float, up: int, down: int, h_units: int) -> float:
     """Zero-state average run length (responses until S ≥ h, starting at S = 0) of the
     integer-lattice CUSUM when each response is dissatisfied with probability ``p``.
