@@ -322,12 +322,16 @@ def unit_alerts(responses: pd.DataFrame, p0: float | Mapping | pd.Series,
 
 def simulate_run_lengths(p: float, design: CusumDesign, runs: int, rng: np.random.Generator,
                          block: int = 2048, max_len: int | None = None,
-                         p_after: float | None = None, change_at: int = 0) -> np.ndarray:
+                         p_after: float | None = None, change_at: int = 0,
+                         day_sd: float = 0.0, per_day: float = 1.0) -> np.ndarray:
     """Run lengths (responses until the first signal, from S = 0) of ``runs`` independent
     streams, each response dissatisfied with probability ``p``: blocks of responses
     per run, the Lindley form S_t = C_t − min(−S_0, min_{k≤t} C_k) inside a block.
     With ``p_after``, responses from number ``change_at`` + 1 on are dissatisfied with
     probability ``p_after`` (a drop after ``change_at`` in-control responses).
+    With ``day_sd`` > 0 the responses come ``per_day`` a day and each day's probability
+    is shifted by a N(0, day_sd) draw (clipped to [0, 1]): answers clustered in time,
+    which the design does not assume (a day cut by a block boundary gets two draws).
     Runs still going at ``max_len`` are returned as ``max_len`` (censored)."""
     max_len = max_len or int(200 * design.arl0) + block
     length = np.zeros(runs, dtype=np.int64)
@@ -338,6 +342,11 @@ def simulate_run_lengths(p: float, design: CusumDesign, runs: int, rng: np.rando
         prob = np.full(block, p)
         if p_after is not None:
             prob[done + np.arange(block) >= change_at] = p_after
+        if day_sd > 0:
+            day = ((done + np.arange(block)) / per_day).astype(np.int64)
+            day -= day[0]
+            shock = rng.normal(0.0, day_sd, (active.size, day[-1] + 1))
+            prob = np.clip(prob + shock[:, day], 0.0, 1.0)
         x = np.where(rng.random((active.size, block)) < prob, design.up, -design.down)
         c = np.cumsum(x, axis=1)
         s = c - np.minimum(-s0[active, None], np.minimum.accumulate(c, axis=1))
