@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.alerts import arl, cusum_alerts, design_cusum, simulate_run_lengths, unit_alerts
+from analysis.alerts import (
+    arl,
+    cusum_alerts,
+    design_cusum,
+    responses_from_overall,
+    simulate_run_lengths,
+    unit_alerts,
+)
 
 
 def brute_force_arl(p: float, up: int, down: int, h: int, tol: float = 1e-14) -> float:
@@ -128,3 +135,13 @@ def test_unit_and_field_charts_share_one_budget_per_unit() -> None:
     assert b["field"].isna().all() and not b["charted"].any()
     # the unit's charts together: at most one false alarm in two years (renewal rate)
     assert (a["rate"] / a["arl0"]).sum() <= 0.5
+
+
+def test_stream_from_the_overall_question() -> None:
+    overall = pd.DataFrame({"response_id": ["r1", "r2", "r3", "r4"],
+                            "value": [5.0, 3.0, np.nan, 4.0]})
+    resp = pd.DataFrame({"response_id": ["r1", "r2", "r3", "r4", "r5"], "unit": "A",
+                         "submitted_at": pd.date_range("2026-01-01", periods=5)})
+    out = responses_from_overall(overall, resp)
+    assert out["response_id"].tolist() == ["r1", "r2", "r4"]  # no answer: left out
+    assert out["satisfied"].tolist() == [1, 0, 1]
