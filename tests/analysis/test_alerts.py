@@ -15,6 +15,7 @@ from analysis.alerts import (
     cusum_alerts,
     design_cusum,
     responses_from_overall,
+    run_cusum,
     simulate_run_lengths,
     unit_alerts,
 )
@@ -145,3 +146,32 @@ def test_stream_from_the_overall_question() -> None:
     out = responses_from_overall(overall, resp)
     assert out["response_id"].tolist() == ["r1", "r2", "r4"]  # no answer: left out
     assert out["satisfied"].tolist() == [1, 0, 1]
+
+
+def naive_chart(dissatisfied: list[int], up: int, down: int, h: int) -> tuple[int, int, int, int]:
+    """The textbook loop: (signals, start of the last signal, its position, score now)."""
+    s, signals, start, at, last_zero = 0, 0, -1, -1, -1
+    for i, d in enumerate(dissatisfied):
+        s = max(0, s + (up if d else -down))
+        if s == 0:
+            last_zero = i
+        if s >= h:
+            signals, start, at, s, last_zero = signals + 1, last_zero + 1, i, 0, i
+    return signals, start, at, s
+
+
+def test_vectorised_chart_equals_the_textbook_loop() -> None:
+    rng = np.random.default_rng(11)
+    sizes = [0, 1, 7, 300, 1000, 50]
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    dis = (rng.random(group.size) < 0.3).astype(int)
+    up, down, h = np.array([3, 5, 2, 7, 4, 9]), np.array([1, 2, 1, 3, 1, 4]), np.array([6, 12, 5, 20, 9, 9])
+    out = run_cusum(dis, group, up, down, h)
+    offset = np.concatenate([[0], np.cumsum(sizes)])
+    for g in range(len(sizes)):
+        signals, start, at, score = naive_chart(dis[offset[g]:offset[g + 1]].tolist(), up[g], down[g], h[g])
+        row = out.iloc[g]
+        assert row["signals"] == signals and row["score"] == score
+        if signals:
+            assert row["start_pos"] - offset[g] == start and row["signal_pos"] - offset[g] == at
+    assert out["signals"].sum() > 20  # many restarts exercised
