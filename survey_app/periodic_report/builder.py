@@ -146,6 +146,10 @@ def _scope(pdf: ReportPDF, d: Dashboard, meta: ReportMeta) -> None:
              f"Số phiếu hợp lệ: {_num(d.volumes['responses'])}"
              + (f" trên {_num(d.volumes['received'])} hồ sơ tiếp nhận trong kỳ "
                 f"({_pct(d.volumes['rate'])})." if d.volumes["received"] else "."))
+    if d.query.as_of:
+        pdf.para(f"Kết quả trình bày theo cơ cấu tổ chức ngày {d.query.as_of:%d/%m/%Y}: kết quả "
+                 "của các đơn vị đã sáp nhập, đổi tên, chia tách được tính cho đơn vị kế thừa, "
+                 "cả ở các kỳ trước.")
 
 
 def _method(pdf: ReportPDF, meta: ReportMeta) -> None:
@@ -193,6 +197,11 @@ COUNTS_DIFFER = ("Số phiếu hợp lệ (mục I) đếm mọi phiếu đượ
                  "điểm, không tính phiếu chỉ chọn “không áp dụng”.")
 
 
+# Why an old unit is shown under its own name (survey_app.reporting.rebase.unit_notes).
+LINEAGE_NOTES = {"split_unassigned": " (đơn vị cũ đã chia tách; phiếu chưa phân, không chia)",
+                 "ended_without_successor": " (đã thôi hoạt động, không có đơn vị kế thừa)"}
+
+
 def _units(pdf: ReportPDF, d: Dashboard) -> None:
     pdf.heading("IV. KẾT QUẢ THEO ĐƠN VỊ")
     if d.units.empty:
@@ -201,7 +210,8 @@ def _units(pdf: ReportPDF, d: Dashboard) -> None:
     rows = []
     for r in d.units.itertuples():
         rank = f"{int(r.rank)}" if r.rankable else "–"
-        rows.append([r.unit, _pct(r.estimate), f"{_pct(r.ci_low)}–{_pct(r.ci_high)}",
+        rows.append([r.unit + LINEAGE_NOTES.get(getattr(r, "lineage_note", None), ""),
+                     _pct(r.estimate), f"{_pct(r.ci_low)}–{_pct(r.ci_high)}",
                      _num(r.n_respondents), rank, _status(r.status)])
     pdf.table(["Đơn vị", "Chỉ số", "KTC 95%", "Số phiếu", "Hạng", "So với chỉ tiêu"], rows,
               (58, 18, 32, 17, 13, 37))

@@ -25,6 +25,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -63,8 +64,9 @@ def report_key(user, query, locale: str = "vi", version: str = "") -> str:
     # The database too: two databases (a test's, a copy) sharing the folder must not
     # share files whose versions happen to read the same.
     database = current_app.config.get("SQLALCHEMY_DATABASE_URI", "")
-    text = json.dumps([query.period, query.unit_id, query.field_id, query.method, scope, locale,
-                       version, database])
+    as_of = query.as_of.isoformat() if query.as_of else None  # the structure shown
+    text = json.dumps([query.period, query.unit_id, query.field_id, query.method, as_of, scope,
+                       locale, version, database])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -76,10 +78,10 @@ def data_version(scope, period: str) -> str:
     from survey_app.extensions import db
     from survey_app.models import AuditLog, Response
     from survey_app.reporting.dashboard import recent_periods
-    from survey_app.reporting.indices import ReportScope, response_filters
+    from survey_app.reporting.indices import response_filters
 
     start = min(period_bounds(recent_periods(period, TREND_PERIODS)[0])[0], scope.start)
-    window = ReportScope(start, scope.end, scope.unit_ids, scope.field_ids)
+    window = replace(scope, start=start)
     count, last = db.session.execute(
         sa.select(sa.func.count(Response.id), sa.func.max(Response.id))
         .where(*response_filters(window))).one()

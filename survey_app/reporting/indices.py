@@ -24,8 +24,9 @@ Only responses with status 'valid' count; 'flagged' and 'excluded' are left out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlalchemy as sa
@@ -42,6 +43,10 @@ from analysis.patterns import (
 )
 from survey_app.extensions import db
 from survey_app.models import Answer, InstrumentVersion, Response
+from survey_app.reporting import rebase
+
+if TYPE_CHECKING:
+    from survey_app.services.lineage import Lineage
 
 # Vietnam keeps UTC+7 all year: reporting days (10 Dec – 9 Mar …) are local days.
 VIETNAM = timezone(timedelta(hours=7))
@@ -64,6 +69,12 @@ class ReportScope:
     end: date
     unit_ids: tuple[int, ...] | None = None  # None: every unit
     field_ids: tuple[int, ...] | None = None
+    # The structure the results are shown on (survey_app.reporting.rebase): `unit_ids`
+    # are units of that date, and each response counts for the unit that represents its
+    # own on it. None: the units as stored, no lineage followed.
+    as_of: date | None = None
+    # The lineage loaded once for the request by the scope's builder (None: load it).
+    lineage: Lineage | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Plain ints: SQLite binds a numpy integer as a blob that matches no id.
@@ -97,7 +108,9 @@ def response_filters(scope: ReportScope) -> list:
         Response.submitted_at < after,
     ]
     if scope.unit_ids is not None:
-        conditions.append(Response.unit_id.in_(scope.unit_ids))
+        conditions.append(Response.unit_id.in_(scope.unit_ids) if scope.as_of is None else
+                          rebase.covering_condition(scope, Response.unit_id,
+                                                    Response.counter_id))
     if scope.field_ids is not None:
         conditions.append(Response.field_id.in_(scope.field_ids))
     return conditions
@@ -279,7 +292,11 @@ def _patterns(conn, scope, by, strata, layout: PatternLayout, found: _Found) -> 
                  if selective else []))
         .group_by(Answer.response_id)
     ).subquery()
+    rebased = scope.as_of is not None and "unit" in by
+    # A split in force places a unit's responses by counter: the counter is a key too.
+    by_counter = rebased and rebase.needs_counters(rebase.lineage_of(scope), scope.as_of)
     keys = [*(GROUP_COLUMNS[b].label(f"{b}_id") for b in by),
+            *([Response.counter_id.label("counter_id")] if by_counter else []),
             *([STRATA[strata].label("stratum")] if strata else []),
             Response.instrument_version_id.label("iv_id")]
     mask_cols = [per_response.c[m.name] for m in masks]
@@ -297,7 +314,9 @@ def _patterns(conn, scope, by, strata, layout: PatternLayout, found: _Found) -> 
     result.close()
     if not strata:
         frame["stratum"] = "all"
-    return frame
+    # Each unit shown under the unit that represents it on the scope's date; the strata
+    # stay the units that ran the survey (survey_app.reporting.rebase).
+    return rebase.rebase_units(frame, scope) if rebased else frame
 
 
 def tune_report_queries(conn: Connection) -> None:

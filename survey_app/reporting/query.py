@@ -1,5 +1,5 @@
 """A staff query: the query string of the dashboard, its exports and the PDF report
-(`ky`, `don_vi`, `linh_vuc`, `pp`) parsed into a DashboardQuery the user may ask for.
+(`ky`, `don_vi`, `linh_vuc`, `pp`, `ngay`) parsed into a DashboardQuery the user may ask for.
 
 Bad values give a 400 with a message in the user's language; a unit the user may not see
 gives a 404, exactly like a unit that does not exist (no leak of other units' existence).
@@ -9,7 +9,9 @@ covers for that user.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from flask import abort, request
 from flask_babel import gettext as _
@@ -20,6 +22,7 @@ from analysis.periods import checked_period, default_period
 from analysis.periods import today as current_day
 from survey_app.extensions import db
 from survey_app.models import Field, Unit
+from survey_app.reporting.indices import VIETNAM
 from survey_app.services.scoping import can_see_unit, visible_unit_ids
 from survey_app.web.inputs import whole_number
 
@@ -30,6 +33,28 @@ class DashboardQuery:
     unit_id: int | None = None  # a unit and the units below it; None = whole locality
     field_id: int | None = None
     method: str = "logit"
+    # The structure the results are shown on (survey_app.reporting.rebase); None: today
+    # in Viet Nam. parse_query always sets it, so a cached dashboard is one date's.
+    as_of: date | None = None
+
+
+def vietnam_today() -> date:
+    """Today's date in Viet Nam (UTC+7): the default "as of" date of every report."""
+    return datetime.now(VIETNAM).date()
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST = date(1945, 9, 2)  # no administrative structure to show before the state's
+
+
+def checked_day(raw: str) -> date:
+    """A YYYY-MM-DD date between 1945-09-02 and 9999-12-31, or ValueError."""
+    if not ISO_DATE.fullmatch(raw):
+        raise ValueError(raw)
+    day = date.fromisoformat(raw)
+    if day < EARLIEST:
+        raise ValueError(raw)
+    return day
 
 
 class QueryError(BadRequest):
@@ -64,7 +89,13 @@ def parse_query(user) -> DashboardQuery:
     method = request.args.get("pp", "logit")
     if method not in METHODS:
         raise QueryError(_("Phương pháp tính khoảng tin cậy không hợp lệ."))
-    return DashboardQuery(period, unit_id, field_id, method)
+    raw = request.args.get("ngay", "").strip()
+    try:
+        as_of = checked_day(raw) if raw else vietnam_today()
+    except ValueError:
+        raise QueryError(_("Ngày không hợp lệ: %(d)s (dạng năm-tháng-ngày, ví dụ 2026-12-01).",
+                           d=raw[:20])) from None
+    return DashboardQuery(period, unit_id, field_id, method, as_of)
 
 
 def query_args(query: DashboardQuery) -> dict:
@@ -75,5 +106,7 @@ def query_args(query: DashboardQuery) -> dict:
         args["linh_vuc"] = query.field_id
     if query.method != "logit":
         args["pp"] = query.method
+    if query.as_of is not None and query.as_of != vietnam_today():
+        args["ngay"] = query.as_of.isoformat()
     return args
 

@@ -13,6 +13,7 @@ build that WHERE clause, `attribution_column` picks the column to group by.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import sqlalchemy as sa
 
@@ -55,8 +56,7 @@ def restrict(scope: ReportScope, user) -> ReportScope:
     if visible is None:
         return scope
     wanted = visible if scope.unit_ids is None else visible & set(scope.unit_ids)
-    return ReportScope(scope.start, scope.end, unit_ids=tuple(sorted(wanted)),
-                       field_ids=scope.field_ids)
+    return replace(scope, unit_ids=tuple(sorted(wanted)))
 
 
 def visible_units_query(user) -> sa.Select:

@@ -15,6 +15,7 @@ from survey_app.models import Field
 from survey_app.reporting.dashboard import dashboard_for
 from survey_app.reporting.periods import period_choices, period_name
 from survey_app.reporting.query import parse_query, query_args
+from survey_app.reporting.rebase import lineage_note_words, valid_on
 from survey_app.services.scoping import visible_units_query
 from survey_app.staff import bp
 from survey_app.web.locale import current_locale
@@ -34,7 +35,9 @@ def dashboard():
         "staff/dashboard.html", d=data, units=units, args=query_args(query), sort=sort,
         periods=period_choices(), period_name=period_name(query.period),
         unit_choices=list(db.session.scalars(visible_units_query(current_user)
+                                             .where(valid_on(query.as_of))
                                              .order_by(sa.text("name_vi")))),
+        lineage_notes=lineage_note_words(),
         field_choices=list(db.session.scalars(sa.select(Field).where(Field.active.is_(True))
                                               .order_by(Field.sort_order))),
     )

@@ -1,0 +1,183 @@
+"""Results on the structure of a date (issue 12 item 2; docs/reporting.md "As of a date").
+
+A report names its "as of" date (`ReportScope.as_of`): its units are the units of that
+date, and every response is shown under the unit that represents its own unit then
+(survey_app.services.lineage `Lineage.place`). Two steps, both here:
+
+- **which responses a scope covers** (`covering_condition`): a scope naming today's
+  units also covers every response placed on one of them: the responses of their
+  predecessors, and for a split only the counters its rule gives them. The set is
+  computed in Python from the lineage (a few hundred links) and handed to SQL as
+  `unit IN (…)`, plus one `unit = S AND counter IN (…)` per split unit;
+- **under which unit a group is shown** (`rebase_units`): the pattern query also groups
+  by counter when a split needs it, and each row's unit is replaced by its placement.
+  The strata stay the units that ran the survey (the design does not change when the
+  units are renamed), so a merged unit's row is its predecessors' responses computed
+  together, to the last bit of the direct computation on them.
+
+Nothing is divided: a response whose counter a split's rule does not name stays on the
+old unit, which keeps its own name and gets the note UNASSIGNED (`unit_notes`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+
+from survey_app.services.lineage import ENDED, UNASSIGNED, Lineage, load_lineage
+
+NOTES = (UNASSIGNED, ENDED)
+
+
+def lineage_of(scope) -> Lineage:
+    """The scope's lineage: the one its builder loaded for the request, or the database's."""
+    if scope.lineage is not None:
+        return scope.lineage
+    from survey_app.extensions import db
+
+    return load_lineage(db.session)
+
+
+def rule_counters(lineage: Lineage) -> frozenset[int]:
+    """Every counter a split's rule names (the only counters a placement depends on)."""
+    return frozenset(c for out in lineage.outgoing.values() for lk in out for c in lk.counters)
+
+
+def needs_counters(lineage: Lineage, as_of: date) -> bool:
+    """Whether some placement on `as_of` depends on the counter (a split is in force)."""
+    return any(lk.change == "split" and lk.effective <= as_of
+               for out in lineage.outgoing.values() for lk in out)
+
+
+@dataclass(frozen=True)
+class Covered:
+    """The stored (unit, counter) pairs whose responses are placed on a set of units."""
+
+    whole: frozenset[int]  # every response of these units
+    counters: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (split unit, its counters)
+    rest: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (split unit, counters NOT moved)
+
+
+def covered(lineage: Lineage, as_of: date, targets: Iterable[int],
+            by_counter: bool = True) -> Covered:
+    """The responses placed on `targets` on `as_of`. `by_counter` is False when the unit
+    is not where the counter is (the deciding agency): a split then moves nothing."""
+    targets = frozenset(int(t) for t in targets)
+    counters = rule_counters(lineage) if by_counter else frozenset()
+    whole = {t for t in targets if t not in lineage.outgoing}
+    parts, rest = [], []
+    for unit in sorted(lineage.outgoing):
+        rep = lineage.represent(unit, counters, as_of)
+        if rep.whole is not None:
+            if rep.whole.unit in targets:
+                whole.add(unit)
+            continue
+        mine = tuple(sorted(c for c, p in rep.by_counter.items() if p.unit in targets))
+        if mine:
+            parts.append((unit, mine))
+        if rep.remainder is not None and rep.remainder.unit in targets:
+            rest.append((unit, tuple(sorted(rep.by_counter))))
+    return Covered(frozenset(whole), tuple(parts), tuple(rest))
+
+
+def covering_condition(scope, unit_column, counter_column) -> sa.ColumnElement[bool]:
+    """WHERE clause: the response is placed on one of `scope.unit_ids` on `scope.as_of`.
+    `counter_column` is None when `unit_column` is not the counter's unit."""
+    lineage = lineage_of(scope)
+    found = covered(lineage, scope.as_of, scope.unit_ids, counter_column is not None)
+    parts = [unit_column.in_(sorted(found.whole))] if found.whole else []
+    for unit, counters in found.counters:
+        parts.append(sa.and_(unit_column == unit, counter_column.in_(counters)))
+    for unit, moved in found.rest:
+        parts.append(sa.and_(unit_column == unit,
+                             sa.or_(counter_column.is_(None), counter_column.not_in(moved))))
+    return sa.or_(*parts) if parts else sa.false()
+
+
+def volume_units(scope) -> tuple[int, ...] | None:
+    """Units whose recorded dossier volumes count for the scope: volumes are per unit, so a
+    split unit's volumes count only where the unit itself is shown (never divided)."""
+    if scope.unit_ids is None or scope.as_of is None:
+        return scope.unit_ids
+    found = covered(lineage_of(scope), scope.as_of, scope.unit_ids, by_counter=True)
+    return tuple(sorted(found.whole | {unit for unit, _ in found.rest}))
+
+
+def rebase_units(frame: pd.DataFrame, scope, column: str = "unit_id",
+                 counter: str | None = "counter_id") -> pd.DataFrame:
+    """`frame` with each row's unit replaced by the unit that shows it on `scope.as_of`
+    (the counter column, when present, is used for splits and then dropped). Rows are
+    not added up here: the engine adds equal patterns of a group (regroup_patterns)."""
+    if frame.empty or scope.as_of is None:
+        return frame.drop(columns=[counter], errors="ignore") if counter else frame
+    lineage = lineage_of(scope)
+    has_counter = counter is not None and counter in frame.columns
+    keys = frame[[column, counter]] if has_counter else frame[[column]]
+    places: dict[tuple, int] = {}
+    for key in keys.drop_duplicates().itertuples(index=False):
+        unit = int(key[0])
+        count = None if not has_counter or pd.isna(key[1]) else int(key[1])
+        places[(unit, count)] = lineage.place(unit, count, scope.as_of).unit
+    out = frame.copy()
+    if has_counter:
+        out[column] = [places[(int(u), None if pd.isna(c) else int(c))]
+                       for u, c in zip(frame[column], frame[counter], strict=True)]
+        out = out.drop(columns=[counter])
+    else:
+        out[column] = frame[column].map(lambda u: places[(int(u), None)])
+    out[column] = out[column].astype("int64")
+    return out
+
+
+def placer(scope):
+    """(unit, counter) → the unit that shows a response of them on `scope.as_of`."""
+    if scope.as_of is None:
+        return lambda unit, _counter: unit
+    lineage = lineage_of(scope)
+    return lambda unit, counter: lineage.place(unit, counter, scope.as_of).unit
+
+
+def with_notes(table: pd.DataFrame, scope) -> pd.DataFrame:
+    """A units table with `lineage_note`: why an old unit is shown (unit_notes), or None."""
+    notes = unit_notes(scope, table["unit_id"]) if not table.empty else {}
+    return table.assign(lineage_note=[notes.get(int(i)) for i in table["unit_id"]])
+
+
+def lineage_note_words() -> dict[str, str]:
+    """The notes in the reader's language (the page and the API's `unit_note_text`)."""
+    from flask_babel import gettext as _
+
+    return {UNASSIGNED: _("đơn vị cũ đã chia tách: phiếu ở các quầy chưa được phân cho "
+                          "đơn vị mới, không chia"),
+            ENDED: _("đơn vị đã thôi hoạt động, không có đơn vị kế thừa")}
+
+
+def valid_on(day: date) -> sa.ColumnElement[bool]:
+    """WHERE clause on `units`: valid on `day` (half-open [valid_from, valid_to))."""
+    from survey_app.models import Unit
+
+    return sa.and_(sa.or_(Unit.valid_from.is_(None), Unit.valid_from <= day),
+                   sa.or_(Unit.valid_to.is_(None), Unit.valid_to > day))
+
+
+def unit_notes(scope, unit_ids: Iterable[int]) -> dict[int, str]:
+    """Units kept visible under their own name on `scope.as_of`, with why: UNASSIGNED
+    (split, and some responses had no rule) or ENDED (no longer valid, no successor)."""
+    if scope.as_of is None:
+        return {}
+    lineage = lineage_of(scope)
+    notes = {}
+    for unit in {int(u) for u in unit_ids}:
+        note = lineage.place(unit, None, scope.as_of).note
+        if note in NOTES:
+            notes[unit] = note
+    return notes
+
+
+__all__ = ["NOTES", "Covered", "covered", "covering_condition", "lineage_note_words",
+           "lineage_of", "needs_counters", "placer", "rebase_units", "rule_counters",
+           "unit_notes", "valid_on", "volume_units", "with_notes"]
