@@ -315,8 +315,10 @@ def _patterns(conn, scope, by, strata, layout: PatternLayout, found: _Found) -> 
     if not strata:
         frame["stratum"] = "all"
     # Each unit shown under the unit that represents it on the scope's date; the strata
-    # stay the units that ran the survey (survey_app.reporting.rebase).
-    return rebase.rebase_units(frame, scope) if rebased else frame
+    # stay the units that ran the survey, the part of a split unit given to a successor
+    # a stratum of its own (survey_app.reporting.rebase).
+    return (rebase.rebase_units(frame, scope, split_strata=strata == "unit") if rebased
+            else frame)
 
 
 def tune_report_queries(conn: Connection) -> None:

@@ -108,10 +108,16 @@ def volume_units(scope) -> tuple[int, ...] | None:
 
 
 def rebase_units(frame: pd.DataFrame, scope, column: str = "unit_id",
-                 counter: str | None = "counter_id") -> pd.DataFrame:
+                 counter: str | None = "counter_id", split_strata: bool = False) -> pd.DataFrame:
     """`frame` with each row's unit replaced by the unit that shows it on `scope.as_of`
     (the counter column, when present, is used for splits and then dropped). Rows are
-    not added up here: the engine adds equal patterns of a group (regroup_patterns)."""
+    not added up here: the engine adds equal patterns of a group (regroup_patterns).
+
+    `split_strata` (the strata are the units that ran the survey): each stratum becomes
+    "stratum>shown unit", so the part of a split unit given to a successor is a stratum
+    of its own. A successor's row then depends on its own respondents only, whoever asks
+    (docs/analysis.md "Design"); for a merge, rename or move nothing changes, since the
+    whole stratum goes to one unit."""
     if frame.empty or scope.as_of is None:
         return frame.drop(columns=[counter], errors="ignore") if counter else frame
     lineage = lineage_of(scope)
@@ -130,6 +136,8 @@ def rebase_units(frame: pd.DataFrame, scope, column: str = "unit_id",
     else:
         out[column] = frame[column].map(lambda u: places[(int(u), None)])
     out[column] = out[column].astype("int64")
+    if split_strata and "stratum" in out.columns:
+        out["stratum"] = out["stratum"].astype(str) + ">" + out[column].astype(str)
     return out
 
 
@@ -144,7 +152,8 @@ def placer(scope):
 def with_notes(table: pd.DataFrame, scope) -> pd.DataFrame:
     """A units table with `lineage_note`: why an old unit is shown (unit_notes), or None."""
     notes = unit_notes(scope, table["unit_id"]) if not table.empty else {}
-    return table.assign(lineage_note=[notes.get(int(i)) for i in table["unit_id"]])
+    return table.assign(lineage_note=pd.Series([notes.get(int(i)) for i in table["unit_id"]],
+                                               index=table.index, dtype=object))
 
 
 def lineage_note_words() -> dict[str, str]:
