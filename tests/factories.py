@@ -250,3 +250,66 @@ def make_admin_world(app) -> AdminWorld:
         db.session.commit()
         return AdminWorld(province.id, district.id, commune.id, counter.id, flagged, comments,
                           admin.id)
+
+
+# --- the two-role world (attribution by dossier, NĐ 118/2025) -------------------------
+
+def make_answers(response: Response, satisfied: bool) -> None:
+    """Every element item of the response's instrument, all satisfied (5) or none (2)."""
+    from survey_app.models import Answer
+
+    db.session.flush()
+    instrument = db.session.get(InstrumentVersion, response.instrument_version_id).instrument
+    for item in instrument.items:
+        db.session.add(Answer(response_id=response.id, item_code=item.code,
+                              element_code=item.element,
+                              item_position=instrument.item_position(item.code),
+                              value=5 if satisfied else 2, satisfied=satisfied))
+
+
+@dataclass
+class TwoRoleWorld:
+    """Commune A received dossiers that department B decides; commune C is a third unit."""
+
+    a: int
+    b: int
+    c: int
+    counts: dict  # what each view must count: {(role, unit code): respondents}
+    comment: str  # approved, on a response received at A and decided by B
+    other_comment: str  # approved, on a response of C alone
+    fallback: int  # responses received at A whose deciding agency is unknown
+
+
+TWO_ROLE_PERIOD = "2026-Q1"
+
+
+def make_two_role_world(app) -> TwoRoleWorld:
+    """In 2026-Q1: 6 responses received at X-A and decided by S-B (all satisfied), 4
+    received at X-A with no deciding agency (none satisfied), 5 received and decided at
+    X-C (all satisfied). Users `xa_a`, `so_b`, `xa_c` (unit) and `phantich` (analyst)."""
+    with app.app_context():
+        a = make_unit("X-A", "UBND xã Hòa A")
+        b = make_unit("S-B", "Sở Nông nghiệp và Môi trường B", kind="so", level="tinh")
+        c = make_unit("X-C", "UBND xã Ba C")
+        at_a, at_c = make_counter(a), make_counter(c)
+        db.session.flush()
+        when = [datetime(2026, 3, 1, 8, i, tzinfo=UTC) for i in range(6)]
+        comment = "Hồ sơ liên thông được Sở giải quyết đúng hẹn"
+        other = "Quầy xã Ba C rất nhanh"
+        for i in range(6):
+            make_answers(make_response(at_a, submitted_at=when[i], deciding_unit_id=b.id,
+                                       channel="receipt_qr",
+                                       comment=comment if i == 0 else None), True)
+        for i in range(4):
+            make_answers(make_response(at_a, submitted_at=when[i]), False)
+        for i in range(5):
+            make_answers(make_response(at_c, submitted_at=when[i], deciding_unit_id=c.id,
+                                       comment=other if i == 0 else None), True)
+        db.session.execute(sa.update(Comment).values(status="approved"))
+        for username, unit in (("xa_a", a), ("so_b", b), ("xa_c", c)):
+            make_user(username, "unit", unit=unit)
+        make_user("phantich", "analyst")
+        db.session.commit()
+        counts = {("receiving", "X-A"): 10, ("receiving", "X-C"): 5,
+                  ("deciding", "S-B"): 6, ("deciding", "X-A"): 4, ("deciding", "X-C"): 5}
+        return TwoRoleWorld(a.id, b.id, c.id, counts, comment, other, fallback=4)

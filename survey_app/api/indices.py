@@ -23,7 +23,9 @@ from survey_app.api.openapi import LEVELS, PARAMETERS, document
 from survey_app.extensions import db, limiter
 from survey_app.models import Field, Unit
 from survey_app.reporting import compute_indices_sql
+from survey_app.reporting.attribution import ATTRIBUTION_ROLES, DEFAULT_ROLE
 from survey_app.reporting.dashboard import report_scope
+from survey_app.reporting.indices import fallback_count
 from survey_app.reporting.query import DashboardQuery, checked_day, vietnam_today
 from survey_app.reporting.rebase import unit_notes
 from survey_app.services.audit import record
@@ -74,6 +76,10 @@ def _params() -> dict:
     method = request.args.get("method", "logit")
     if method not in METHODS:
         raise ApiError(400, _("Tham số method phải là một trong: %(ok)s.", ok=", ".join(METHODS)))
+    role = request.args.get("role", "").strip() or DEFAULT_ROLE
+    if role not in ATTRIBUTION_ROLES:
+        raise ApiError(400, _("Tham số role phải là receiving (đơn vị tiếp nhận hồ sơ) hoặc "
+                              "deciding (cơ quan giải quyết)."))
     raw = request.args.get("as_of", "").strip()
     try:
         as_of = checked_day(raw) if raw else vietnam_today()
@@ -81,7 +87,7 @@ def _params() -> dict:
         raise ApiError(400, _("Tham số as_of phải là một ngày dạng năm-tháng-ngày, ví dụ "
                               "2026-12-01: %(d)s", d=raw[:20])) from None
     return {"period": period, "start": start, "end": end, "by": BY_CHOICES[by],
-            "level": level, "method": method, "as_of": as_of}
+            "level": level, "method": method, "role": role, "as_of": as_of}
 
 
 def _unit_and_field(user) -> tuple[Unit | None, Field | None]:
@@ -119,7 +125,7 @@ def indices():
     except ApiError as exc:
         return render_error(exc.status, exc.message)
     query = DashboardQuery(p["period"], unit.id if unit else None, field.id if field else None,
-                           p["method"], as_of=p["as_of"])
+                           p["method"], p["role"], as_of=p["as_of"])
     scope = report_scope(query, user)
     table = compute_indices_sql(scope, by=p["by"], method=p["method"])
     notes = unit_notes(scope, table["unit_id"]) if "unit_id" in table else {}
@@ -145,7 +151,8 @@ def indices():
     return {"period": p["period"], "start": p["start"].isoformat(), "end": p["end"].isoformat(),
             "by": list(p["by"]), "unit": unit.code if unit else None,
             "field": field.code if field else None, "level": p["level"],
-            "method": p["method"], "confidence": 0.95, "as_of": p["as_of"].isoformat(),
+            "method": p["method"], "role": p["role"], "fallback_responses": fallback_count(scope),
+            "confidence": 0.95, "as_of": p["as_of"].isoformat(),
             **_descriptive(p["method"]), "rows": rows}
 
 

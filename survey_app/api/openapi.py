@@ -7,7 +7,8 @@ from __future__ import annotations
 from analysis.methods import METHODS
 
 LEVELS = ("overall", "element", "item", "pooled", "all")
-PARAMETERS = ("period", "by", "unit", "field", "level", "method", "as_of")
+PARAMETERS = ("period", "by", "unit", "field", "level", "method", "role", "as_of")
+ROLES = ("receiving", "deciding")  # survey_app.reporting.attribution.ATTRIBUTION_ROLES
 
 _NUM = {"type": ["number", "null"]}
 _STR = {"type": ["string", "null"]}
@@ -47,8 +48,8 @@ ROW = {
 INDICES = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["period", "start", "end", "by", "unit", "field", "level", "method",
-                 "confidence", "descriptive_only", "as_of", "rows"],
+    "required": ["period", "start", "end", "by", "unit", "field", "level", "method", "role",
+                 "fallback_responses", "confidence", "descriptive_only", "as_of", "rows"],
     "properties": {
         "period": {"type": "string", "example": "2026-Q3"},
         "as_of": {"type": "string", "format": "date",
@@ -59,6 +60,13 @@ INDICES = {
         "unit": _STR, "field": _STR,
         "level": {"type": "string", "enum": list(LEVELS)},
         "method": {"type": "string", "enum": list(METHODS)},
+        "role": {"type": "string", "enum": list(ROLES),
+                 "description": "receiving: each response counts for the unit that received "
+                                "the dossier; deciding: for the agency that decides it."},
+        "fallback_responses": {"type": "integer", "minimum": 0,
+                               "description": "deciding: valid responses in the scope with no "
+                                              "deciding agency recorded, counted for their "
+                                              "receiving unit (0 for receiving)."},
         "confidence": {"type": "number"},
         "descriptive_only": {"type": "boolean", "description": "true for wilson, "
                              "clopper-pearson and jeffreys: intervals that treat answers as "
@@ -173,6 +181,12 @@ def document() -> dict:
                                {"type": "string", "enum": list(LEVELS), "default": "overall"}),
                         _param("method", "Phương pháp khoảng tin cậy (mặc định logit).",
                                {"type": "string", "enum": list(METHODS), "default": "logit"}),
+                        _param("role", "Tính mỗi phiếu cho đơn vị nào: receiving (đơn vị tiếp "
+                               "nhận hồ sơ, mặc định) hoặc deciding (cơ quan có thẩm quyền "
+                               "giải quyết; phiếu không ghi cơ quan giải quyết được tính cho "
+                               "đơn vị tiếp nhận). Phạm vi đơn vị (unit) và nhóm theo đơn vị "
+                               "(by=unit) đều theo vai trò này.",
+                               {"type": "string", "enum": list(ROLES), "default": "receiving"}),
                         _param("as_of", "Ngày của cơ cấu tổ chức (YYYY-MM-DD; mặc định hôm nay "
                                "theo giờ Việt Nam): kết quả của đơn vị đã sáp nhập, đổi tên, "
                                "chia tách được tính cho đơn vị kế thừa vào ngày đó, cả ở các "

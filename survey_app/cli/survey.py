@@ -3,6 +3,8 @@
     flask --app survey_app posters --unit H-XH --out posters/            # all counters
     flask --app survey_app posters --unit H-XH --counter Q1 --out posters/ --size A4
     flask --app survey_app receipt-link --unit H-XH --counter Q1 --dossier 000.00.17.H01-250101-0042
+    flask --app survey_app receipt-link --unit X-A --counter MC --dossier HS-1 \
+        --deciding S-NNMT --procedure 1.004227      # decided by another agency (NĐ 118/2025)
     flask --app survey_app api-key issue --unit H-XH                     # shown once
     flask --app survey_app api-key rotate --unit H-XH
 """
@@ -74,11 +76,15 @@ def posters(unit_code: str, counter_code: str | None, out_dir: Path, size: str,
 @click.option("--dossier", "dossier_code", required=True, help="The mã hồ sơ.")
 @click.option("--field", "field_code", default=None, help="Field code, if known.")
 @click.option("--procedure", "procedure_code", default=None, help="Mã TTHC, if known.")
+@click.option("--deciding", "deciding_code", default=None,
+              help="The deciding agency (cơ quan giải quyết), by unit code or official code, "
+                   "if it is not the receiving unit; it must be active and valid today.")
 @click.option("--qr", "qr_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the QR code as a PNG file.")
 @click.option("--base-url", default=None)
 def receipt_link(unit_code: str, counter_code: str, dossier_code: str, field_code: str | None,
-                 procedure_code: str | None, qr_path: Path | None, base_url: str | None) -> None:
+                 procedure_code: str | None, deciding_code: str | None, qr_path: Path | None,
+                 base_url: str | None) -> None:
     """Print the survey link of one dossier (valid SIPAS_RECEIPT_LINK_DAYS days)."""
     from survey_app.services.qr import NoBaseUrl, qr_png
     from survey_app.services.receipts import (
@@ -89,10 +95,12 @@ def receipt_link(unit_code: str, counter_code: str, dossier_code: str, field_cod
 
     try:
         link = make_receipt_link(_unit(unit_code), counter_code, dossier_code, field_code,
-                                 procedure_code, base_url)
+                                 procedure_code, base_url, deciding_code=deciding_code)
     except (ReceiptLinkError, ReceiptQuotaExceeded, NoBaseUrl) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(link.url)
+    if link.deciding_unit is not None:
+        click.echo(f"deciding agency: {link.deciding_unit.code}", err=True)
     if qr_path:
         qr_path.write_bytes(qr_png(link.url))
         click.echo(f"QR: {qr_path}", err=True)

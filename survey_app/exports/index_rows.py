@@ -1,7 +1,9 @@
 """The dashboard's tables as rows for a file: the numbers are the Dashboard's, unchanged.
 
 One long table for CSV (a `table` column says which view a row belongs to) and one sheet
-per view for XLSX; the columns are the same in both so a script can read either.
+per view for XLSX; the columns are the same in both so a script can read either. `role`
+says which unit each response was counted for: `receiving` (the unit that received the
+dossier) or `deciding` (the agency that decides it; docs/reporting.md).
 `as_of` is the date whose structure the units are (survey_app.reporting.rebase);
 `unit_note` says why an old unit is shown under its own name (split_unassigned,
 ended_without_successor).
@@ -15,7 +17,7 @@ import pandas as pd
 
 from survey_app.reporting.dashboard import Dashboard
 
-COLUMNS = ["table", "period", "unit_code", "unit_name", "field_code", "field_name",
+COLUMNS = ["table", "period", "role", "unit_code", "unit_name", "field_code", "field_name",
            "element_code", "element_name", "estimate", "ci_low", "ci_high", "se",
            "n_respondents", "n_answers", "status", "target", "n_needed", "method",
            "shrunken", "rank", "rank_low", "rank_high", "change", "change_low", "change_high",
@@ -37,11 +39,15 @@ def _plain(value):
     return value
 
 
-def _rows(frame: pd.DataFrame, table: str, fixed: dict, as_of) -> Iterator[list]:
-    fixed = {**fixed, "as_of": as_of.isoformat() if as_of else None}
+def _rows(frame: pd.DataFrame, table: str, fixed: dict) -> Iterator[list]:
     for record in frame.to_dict("records"):
         row = {**fixed, **record}
         yield [table if c == "table" else _plain(row.get(c)) for c in COLUMNS]
+
+
+def _fixed(d: Dashboard, **more) -> dict:
+    as_of = d.query.as_of.isoformat() if d.query.as_of else None
+    return {"role": d.query.role, "as_of": as_of, **more}
 
 
 def table_rows(d: Dashboard, table: str) -> Iterator[list]:
@@ -49,21 +55,21 @@ def table_rows(d: Dashboard, table: str) -> Iterator[list]:
     period = d.query.period
     if table == "headline":
         if d.headline:
-            yield from _rows(pd.DataFrame([d.headline]), table, {"period": period}, d.query.as_of)
+            yield from _rows(pd.DataFrame([d.headline]), table, _fixed(d, period=period))
     elif table == "units":
         frame = d.units.rename(columns={"code": "unit_code", "unit": "unit_name",
                                         "lineage_note": "unit_note"})
-        yield from _rows(frame, table, {"period": period}, d.query.as_of)
+        yield from _rows(frame, table, _fixed(d, period=period))
     elif table == "fields":
         frame = d.fields.rename(columns={"code": "field_code", "field": "field_name"})
-        yield from _rows(frame, table, {"period": period}, d.query.as_of)
+        yield from _rows(frame, table, _fixed(d, period=period))
     elif table == "elements":
         frame = d.elements.assign(element_code=d.elements["index"],
                                   element_name=d.elements["index"].map(
                                       lambda c: d.element_names.get(c, c)))
-        yield from _rows(frame, table, {"period": period}, d.query.as_of)
+        yield from _rows(frame, table, _fixed(d, period=period))
     elif table == "trend":
-        yield from _rows(d.trend, table, {}, d.query.as_of)
+        yield from _rows(d.trend, table, _fixed(d))
     else:
         raise ValueError(f"unknown table {table!r}")
 

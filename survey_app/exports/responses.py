@@ -1,7 +1,9 @@
 """Anonymised responses, one row per response, read in pages so memory stays flat.
 
-What a row holds: unit, field, local day, channel, instrument and the answer to every
-question by item code. What it never holds: the dossier hash, the client hash, the
+What a row holds: the receiving unit, the deciding agency (empty when the receipt link
+did not name one), field, local day, channel, instrument and the answer to every question
+by item code. The scope's role (`vai`) decides which responses are in the file, not the
+columns. What it never holds: the dossier hash, the client hash, the
 submission key, the database id (sequential ids would let a reader order responses
 within a day and link them to the comments), the comment text, or the demographic
 questions (with unit and day they could point at a person in a small commune).
@@ -32,8 +34,8 @@ from survey_app.services.disclosure import is_sensitive
 PAGE_SIZE = 2000
 HIDDEN_SECTIONS = frozenset({"demographics"})
 NOT_APPLICABLE = "na"
-FIXED_COLUMNS = ["row", "unit_code", "unit_name", "field_code", "field_name", "date",
-                 "channel", "instrument"]
+FIXED_COLUMNS = ["row", "unit_code", "unit_name", "deciding_unit_code", "deciding_unit_name",
+                 "field_code", "field_name", "date", "channel", "instrument"]
 
 
 @dataclass(frozen=True)
@@ -81,16 +83,19 @@ def header(lay: Layout) -> list[str]:
     return FIXED_COLUMNS + lay.columns
 
 
-def rows(scope: ReportScope, lay: Layout, page_size: int | None = None) -> Iterator[list]:
-    """Yield one list per valid response of `scope`, in a random order."""
+def rows(scope: ReportScope, lay: Layout, page_size: int | None = None,
+         visible: sa.ColumnElement[bool] | None = None) -> Iterator[list]:
+    """Yield one list per valid response of `scope` the reader may see (`visible`:
+    survey_app.services.scoping.visible_responses_condition), in a random order."""
     page_size = page_size or PAGE_SIZE
     units = {i: (c, n) for i, c, n in db.session.execute(
         sa.select(Unit.id, Unit.code, Unit.name_vi))}
     fields = {i: (c, n) for i, c, n in db.session.execute(
         sa.select(Field.id, Field.code, Field.name_vi))}
     width = len(FIXED_COLUMNS) + len(lay.columns)
-    everyone = np.fromiter(db.session.scalars(sa.select(Response.id)
-                                              .where(*response_filters(scope))), dtype=np.int64)
+    where = [*response_filters(scope), sa.true() if visible is None else visible]
+    everyone = np.fromiter(db.session.scalars(sa.select(Response.id).where(*where)),
+                           dtype=np.int64)
     np.random.default_rng().shuffle(everyone)  # seeded from the OS: a new order each time
     db.session.rollback()
     number = 0
@@ -98,8 +103,9 @@ def rows(scope: ReportScope, lay: Layout, page_size: int | None = None) -> Itera
         ids = everyone[start:start + page_size].tolist()
         found = {r.id: r for r in db.session.execute(
             sa.select(Response.id, Response.unit_id, Response.field_id, Response.submitted_at,
-                      Response.channel, Response.instrument_version_id)
-            .where(*response_filters(scope), Response.id.in_(ids)))}
+                      Response.channel, Response.instrument_version_id,
+                      Response.deciding_unit_id)
+            .where(*where, Response.id.in_(ids)))}
         page = [found[i] for i in ids if i in found]  # invalidated meanwhile: left out
         answers: dict[int, list[tuple[str, int | None]]] = {}
         for rid, code, value in db.session.execute(
@@ -110,8 +116,10 @@ def rows(scope: ReportScope, lay: Layout, page_size: int | None = None) -> Itera
         for r in page:
             number += 1
             unit, field = units[r.unit_id], fields[r.field_id]
+            decider = units[r.deciding_unit_id] if r.deciding_unit_id else (None, None)
             out: list = [None] * width
-            out[:len(FIXED_COLUMNS)] = [number, unit[0], unit[1], field[0], field[1],
+            out[:len(FIXED_COLUMNS)] = [number, unit[0], unit[1], decider[0], decider[1],
+                                        field[0], field[1],
                                         r.submitted_at.astimezone(VIETNAM).date().isoformat(),
                                         r.channel, lay.instrument.get(r.instrument_version_id)]
             for code, value in answers.get(r.id, ()):

@@ -1,4 +1,6 @@
-"""Export routes: the dashboard's query (ky, don_vi, linh_vuc, pp) → a file, scoped and audited.
+"""Export routes: the dashboard's query (ky, don_vi, linh_vuc, pp, vai) → a file, scoped and
+audited. `vai` picks the unit each response counts for (receiving or deciding): the scope
+and the index tables follow it; the row-level files carry both units.
 
     /xuat/chi-so.csv|.xlsx   index tables (headline, units, fields, elements, trend)
     /xuat/phieu.csv|.xlsx    anonymised responses, one row each, shuffled (admin and
@@ -30,11 +32,13 @@ from survey_app.exports.writers import csv_stream, file_chunks, xlsx_file
 from survey_app.extensions import db
 from survey_app.models import Comment, Field, Unit
 from survey_app.models import Response as SurveyResponse
+from survey_app.reporting.attribution import DEFAULT_ROLE
 from survey_app.reporting.dashboard import dashboard_for, report_scope
 from survey_app.reporting.indices import VIETNAM, response_filters
-from survey_app.reporting.query import parse_query, query_args
+from survey_app.reporting.query import ROLE_SLUGS, parse_query, query_args
 from survey_app.services.audit import record
 from survey_app.services.disclosure import may_see_rows
+from survey_app.services.scoping import visible_responses_condition
 from survey_app.web.roles import STAFF, role_required
 
 
@@ -57,6 +61,8 @@ def _filename(kind: str, query, ext: str) -> str:
         parts.append(f"don-vi-{query.unit_id}")
     if query.field_id:
         parts.append(f"linh-vuc-{query.field_id}")
+    if query.role != DEFAULT_ROLE:
+        parts.append(ROLE_SLUGS[query.role])
     return "_".join(parts) + "." + ext
 
 
@@ -100,10 +106,12 @@ def responses(ext: str):
     lay = resp.layout(scope, sensitive=True)  # Nội vụ only, as checked above
     _audit("export.responses", query, ext)
     name = _filename("phieu", query, ext)
+    visible = visible_responses_condition(current_user)
     if ext == "csv":
-        body = stream_with_context(csv_stream(resp.header(lay), resp.rows(scope, lay)))
+        body = stream_with_context(csv_stream(resp.header(lay),
+                                              resp.rows(scope, lay, visible=visible)))
         return _download(body, CSV_TYPE, name)
-    spool = xlsx_file([("Phiếu", resp.header(lay), resp.rows(scope, lay))])
+    spool = xlsx_file([("Phiếu", resp.header(lay), resp.rows(scope, lay, visible=visible))])
     return _download(file_chunks(spool), XLSX_TYPE, name)
 
 
@@ -119,15 +127,17 @@ def comments():
         fields = dict(db.session.execute(sa.select(Field.id, Field.name_vi)).all())
         result = db.session.execute(
             sa.select(SurveyResponse.unit_id, SurveyResponse.field_id, Comment.created_at,
-                      Comment.text)
+                      Comment.text, SurveyResponse.deciding_unit_id)
             .join(SurveyResponse, SurveyResponse.id == Comment.response_id)
-            .where(Comment.status == "approved", *response_filters(scope))
+            .where(Comment.status == "approved", *response_filters(scope),
+                   visible_responses_condition(current_user))
             .order_by(Comment.created_at))
-        for unit_id, field_id, at, text in result:
+        for unit_id, field_id, at, text, deciding in result:
             yield [units[unit_id], fields[field_id],
-                   at.astimezone(VIETNAM).date().isoformat(), text]
+                   at.astimezone(VIETNAM).date().isoformat(), text,
+                   units[deciding] if deciding else None]
 
-    header = ["unit_name", "field_name", "date", "comment"]
+    header = ["unit_name", "field_name", "date", "comment", "deciding_unit_name"]
     return _download(stream_with_context(csv_stream(header, rows())), CSV_TYPE,
                      _filename("gop-y", query, "csv"))
 
@@ -138,6 +148,7 @@ def answers():
     query = parse_query(current_user)
     scope = report_scope(query, current_user)
     _audit("export.answers", query, "csv")
-    body = stream_with_context(csv_stream(long_answers.HEADER,
-                                          long_answers.rows(scope, query.period)))
+    body = stream_with_context(csv_stream(
+        long_answers.HEADER, long_answers.rows(scope, query.period,
+                                               visible=visible_responses_condition(current_user))))
     return _download(body, CSV_TYPE, _filename("tra-loi", query, "csv"))

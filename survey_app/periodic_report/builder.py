@@ -146,10 +146,25 @@ def _scope(pdf: ReportPDF, d: Dashboard, meta: ReportMeta) -> None:
              f"Số phiếu hợp lệ: {_num(d.volumes['responses'])}"
              + (f" trên {_num(d.volumes['received'])} hồ sơ tiếp nhận trong kỳ "
                 f"({_pct(d.volumes['rate'])})." if d.volumes["received"] else "."))
+    pdf.para(_attribution(d))
+
     if d.query.as_of:
         pdf.para(f"Kết quả trình bày theo cơ cấu tổ chức ngày {d.query.as_of:%d/%m/%Y}: kết quả "
                  "của các đơn vị đã sáp nhập, đổi tên, chia tách được tính cho đơn vị kế thừa, "
                  "cả ở các kỳ trước.")
+
+
+def _attribution(d: Dashboard) -> str:
+    """Which unit each response counts for in this report (reporting.attribution)."""
+    if d.scope.role == "receiving":
+        return ("Mỗi phiếu được tính cho đơn vị đã tiếp nhận hồ sơ (quầy, trung tâm, điểm "
+                "tiếp nhận): kết quả nói về sự phục vụ tại nơi tiếp nhận.")
+    text = ("Mỗi phiếu được tính cho cơ quan có thẩm quyền giải quyết hồ sơ: kết quả nói về "
+            "việc giải quyết và kết quả giải quyết.")
+    if d.fallback:
+        return text + (f" Có {_num(d.fallback)} phiếu không ghi cơ quan giải quyết; các phiếu "
+                       "này được tính cho đơn vị đã tiếp nhận hồ sơ.")
+    return text + " Mọi phiếu trong phạm vi đều ghi cơ quan giải quyết."
 
 
 def _method(pdf: ReportPDF, meta: ReportMeta) -> None:

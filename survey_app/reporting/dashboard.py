@@ -33,6 +33,8 @@ from survey_app.reporting.indices import (
     ReportScope,
     compute_indices_sql,
     compute_indices_sql_many,
+    fallback_count,
+    group_column,
     response_filters,
     tune_report_queries,
 )
@@ -78,6 +80,8 @@ class Dashboard:
     rank_withheld: bool = False
     # Why a unit user's comparison card has no figure (too few other units/respondents).
     locality_withheld: dict | None = None
+    # Deciding view: responses with no deciding agency, counted for their receiving unit.
+    fallback: int = 0
 
     @property
     def thresholds(self) -> Thresholds:
@@ -123,7 +127,7 @@ def report_scope(query: DashboardQuery, user) -> ReportScope:
     unit_ids = tuple(sorted(subtree_ids([query.unit_id]))) if query.unit_id else None
     field_ids = (query.field_id,) if query.field_id else None
     # On the structure of the query's date: the lineage is read once, here (rebase.py).
-    scope = ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids,
+    scope = ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids, role=query.role,
                         as_of=query.as_of or vietnam_today(), lineage=load_lineage(db.session))
     return scope if user is ANYONE else restrict(scope, user)
 
@@ -179,7 +183,7 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
         elements=elements, units=unit_table, fields=field_table, heatmap=heat, trend=trend,
         volumes=_volumes(scope), comments=_comments(scope, units, fields),
         element_names=_element_names(), priority=priority, priority_note=priority_note,
-        rank_withheld=rank_withheld,
+        rank_withheld=rank_withheld, fallback=fallback_count(scope),
     )
 
 
@@ -189,7 +193,8 @@ _CACHE: dict = {}
 
 def dashboard_for(user, query: DashboardQuery) -> Dashboard:
     """build_dashboard, kept a minute per user and query: the page, its figures, its
-    exports ask for the same numbers one after the other."""
+    exports ask for the same numbers one after the other. The key holds the whole query,
+    so the two attribution roles (query.role) are kept apart."""
     key = (user.id, user.role, user.unit_id, query)
     hit = _CACHE.get(key)
     if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
@@ -211,9 +216,10 @@ def _locality(user, scope: ReportScope, method: str, target) -> tuple[dict | Non
     own = visible_unit_ids(user)
     if own is None:  # Nội vụ sees every unit anyway: no comparison card
         return None, None
+    unit = group_column("unit", scope)  # the unit each response counts for in this view
     per_unit = rebase_units(pd.DataFrame(db.session.execute(
-        sa.select(Response.unit_id, Response.counter_id, sa.func.count(Response.id))
-        .where(*response_filters(scope)).group_by(Response.unit_id, Response.counter_id)).all(),
+        sa.select(unit, Response.counter_id, sa.func.count(Response.id))
+        .where(*response_filters(scope)).group_by(unit, Response.counter_id)).all(),
         columns=["unit_id", "counter_id", "n"]), scope).groupby("unit_id")["n"].sum()
     others = [int(n) for unit_id, n in per_unit.items() if unit_id not in own]
     need_units = int(current_app.config["COMPARISON_MIN_UNITS"])
@@ -294,14 +300,16 @@ def _trend(scope: ReportScope, query: DashboardQuery, known: dict[str, pd.DataFr
 
 
 def _volumes(scope: ReportScope) -> dict:
-    """Dossiers received in the period (volumes recorded for periods inside it)."""
+    """Dossiers received in the period (volumes recorded for periods inside it). Volumes
+    are recorded per receiving unit, so the deciding view gives no response rate
+    (received: None)."""
     q = sa.select(sa.func.coalesce(sa.func.sum(DossierVolume.received), 0)).where(
         DossierVolume.period_start >= scope.start, DossierVolume.period_end <= scope.end)
     if scope.unit_ids is not None:
         q = q.where(DossierVolume.unit_id.in_(volume_units(scope)))
     if scope.field_ids is not None:
         q = q.where(DossierVolume.field_id.in_(scope.field_ids))
-    received = int(db.session.scalar(q) or 0)
+    received = int(db.session.scalar(q) or 0) if scope.role == "receiving" else None
     responses = int(db.session.scalar(sa.select(sa.func.count(Response.id))
                                       .where(*response_filters(scope))) or 0)
     return {"received": received, "responses": responses,
@@ -310,7 +318,8 @@ def _volumes(scope: ReportScope) -> dict:
 
 def _comments(scope: ReportScope, units, fields, limit: int = 20) -> list[dict]:
     rows = db.session.execute(
-        sa.select(Comment.text, Comment.created_at, Response.unit_id, Response.counter_id,
+        sa.select(Comment.text, Comment.created_at, group_column("unit", scope),
+                  Response.counter_id,
                   Response.field_id)
         .join(Response, Response.id == Comment.response_id)
         .where(Comment.status == "approved", *response_filters(scope))
@@ -340,7 +349,7 @@ def _priority(scope: ReportScope, headline: dict | None) -> tuple[pd.DataFrame |
     # Plain DBAPI tuples: a province's year is 650 k answers, which as SQLAlchemy Row
     # objects cost 5 s more to fetch and frame (bench/national_scale.py, pyinstrument).
     answers = _frame(
-        sa.select(Answer.response_id, Response.unit_id, Answer.element_code,
+        sa.select(Answer.response_id, group_column("unit", scope), Answer.element_code,
                   InstrumentVersion.code, Answer.item_code, Answer.value, Answer.satisfied)
         .join(Response, Response.id == Answer.response_id)
         .join(InstrumentVersion, InstrumentVersion.id == Response.instrument_version_id)

@@ -44,17 +44,28 @@ from analysis.patterns import (
 from survey_app.extensions import db
 from survey_app.models import Answer, InstrumentVersion, Response
 from survey_app.reporting import rebase
+from survey_app.reporting.attribution import (
+    ATTRIBUTION_ROLES,
+    DEFAULT_ROLE,
+    attributed_condition,
+    attribution_column,
+    fallback_condition,
+)
 
 if TYPE_CHECKING:
     from survey_app.services.lineage import Lineage
 
 # Vietnam keeps UTC+7 all year: reporting days (10 Dec – 9 Mar …) are local days.
 VIETNAM = timezone(timedelta(hours=7))
+# The names a table may be grouped by. "unit" is the unit of the scope's attribution role
+# (survey_app.reporting.attribution): the receiving unit, or the deciding agency; see
+# group_column(). The query labels it `unit_id` in both roles.
 GROUP_COLUMNS = {"unit": Response.unit_id, "field": Response.field_id}
 STRATA = {None: None, "unit": Response.unit_id, "field": Response.field_id}
 # Every unit runs its own survey: the unit is the stratum, the respondent the cluster
 # (docs/analysis.md "Design"). A unit's interval then depends on its own respondents
-# only, not on who asks or which other units are in the scope.
+# only, not on who asks or which other units are in the scope. In the deciding view the
+# stratum is the deciding agency, the unit the index is about (group_column()).
 REPORT_STRATA = "unit"
 # Below this share of their id range, the scope's answers are fetched by response id
 # (bench/national_scale.py, docs/reporting.md "National scale").
@@ -69,6 +80,10 @@ class ReportScope:
     end: date
     unit_ids: tuple[int, ...] | None = None  # None: every unit
     field_ids: tuple[int, ...] | None = None
+    # Which unit a response counts for (survey_app.reporting.attribution): "receiving"
+    # (where the dossier was handed in) or "deciding" (the agency that decides it; the
+    # receiving unit when the link did not name one). Filters and the unit column follow.
+    role: str = DEFAULT_ROLE
     # The structure the results are shown on (survey_app.reporting.rebase): `unit_ids`
     # are units of that date, and each response counts for the unit that represents its
     # own on it. None: the units as stored, no lineage followed.
@@ -77,6 +92,8 @@ class ReportScope:
     lineage: Lineage | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.role not in ATTRIBUTION_ROLES:
+            raise ValueError(f"role must be one of {list(ATTRIBUTION_ROLES)}")
         # Plain ints: SQLite binds a numpy integer as a blob that matches no id.
         for name in ("unit_ids", "field_ids"):
             ids = getattr(self, name)
@@ -108,12 +125,31 @@ def response_filters(scope: ReportScope) -> list:
         Response.submitted_at < after,
     ]
     if scope.unit_ids is not None:
-        conditions.append(Response.unit_id.in_(scope.unit_ids) if scope.as_of is None else
-                          rebase.covering_condition(scope, Response.unit_id,
-                                                    Response.counter_id))
+        conditions.append(
+            attributed_condition(scope.unit_ids, (scope.role,)) if scope.as_of is None else
+            rebase.covering_condition(scope, attribution_column(scope.role),
+                                      Response.counter_id if scope.role == "receiving" else None))
     if scope.field_ids is not None:
         conditions.append(Response.field_id.in_(scope.field_ids))
     return conditions
+
+
+def group_column(name: str, scope: ReportScope) -> sa.ColumnElement:
+    """The column behind a group or stratum name in `scope`: "unit" is the unit of the
+    scope's role (the receiving unit, or the deciding agency with its fallback)."""
+    if name == "unit":
+        return attribution_column(scope.role)
+    return GROUP_COLUMNS[name] if name in GROUP_COLUMNS else STRATA[name]
+
+
+def fallback_count(scope: ReportScope) -> int:
+    """How many of the scope's valid responses the deciding view files under their
+    receiving unit because the deciding agency is unknown (0 in the receiving view)."""
+    if scope.role == "receiving":
+        return 0
+    return int(db.session.scalar(sa.select(sa.func.count(Response.id))
+                                 .where(*response_filters(scope),
+                                        fallback_condition(scope.role))) or 0)
 
 
 def compute_indices_sql(
@@ -293,11 +329,13 @@ def _patterns(conn, scope, by, strata, layout: PatternLayout, found: _Found) -> 
         .group_by(Answer.response_id)
     ).subquery()
     rebased = scope.as_of is not None and "unit" in by
-    # A split in force places a unit's responses by counter: the counter is a key too.
-    by_counter = rebased and rebase.needs_counters(rebase.lineage_of(scope), scope.as_of)
-    keys = [*(GROUP_COLUMNS[b].label(f"{b}_id") for b in by),
+    # A split in force places a unit's responses by counter: the counter is a key too (in
+    # the receiving view; a deciding agency has no counters, a split moves nothing there).
+    by_counter = (rebased and scope.role == "receiving"
+                  and rebase.needs_counters(rebase.lineage_of(scope), scope.as_of))
+    keys = [*(group_column(b, scope).label(f"{b}_id") for b in by),
             *([Response.counter_id.label("counter_id")] if by_counter else []),
-            *([STRATA[strata].label("stratum")] if strata else []),
+            *([group_column(strata, scope).label("stratum")] if strata else []),
             Response.instrument_version_id.label("iv_id")]
     mask_cols = [per_response.c[m.name] for m in masks]
     result = conn.execute(

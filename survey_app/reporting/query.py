@@ -1,5 +1,13 @@
 """A staff query: the query string of the dashboard, its exports and the PDF report
-(`ky`, `don_vi`, `linh_vuc`, `pp`, `ngay`) parsed into a DashboardQuery the user may ask for.
+(`ky`, `don_vi`, `linh_vuc`, `pp`, `vai`, `ngay`) parsed into a DashboardQuery the user may
+ask for.
+
+`vai` is the attribution role (survey_app.reporting.attribution): `tiep-nhan` counts each
+response for the unit that received the dossier (the default), `giai-quyet` for the
+agency that decides it.
+
+`ngay` (YYYY-MM-DD, default today in Viet Nam) is the date whose structure the results
+are shown on (survey_app.reporting.rebase).
 
 Bad values give a 400 with a message in the user's language; a unit the user may not see
 gives a 404, exactly like a unit that does not exist (no leak of other units' existence).
@@ -22,6 +30,7 @@ from analysis.periods import checked_period, default_period
 from analysis.periods import today as current_day
 from survey_app.extensions import db
 from survey_app.models import Field, Unit
+from survey_app.reporting.attribution import ATTRIBUTION_ROLES, DEFAULT_ROLE
 from survey_app.reporting.indices import VIETNAM
 from survey_app.services.scoping import can_see_unit, visible_unit_ids
 from survey_app.web.inputs import whole_number
@@ -33,6 +42,7 @@ class DashboardQuery:
     unit_id: int | None = None  # a unit and the units below it; None = whole locality
     field_id: int | None = None
     method: str = "logit"
+    role: str = DEFAULT_ROLE  # receiving unit or deciding agency (reporting.attribution)
     # The structure the results are shown on (survey_app.reporting.rebase); None: today
     # in Viet Nam. parse_query always sets it, so a cached dashboard is one date's.
     as_of: date | None = None
@@ -55,6 +65,12 @@ def checked_day(raw: str) -> date:
     if day < EARLIEST:
         raise ValueError(raw)
     return day
+
+
+# The `vai` slug of each attribution role; the English names are accepted too.
+ROLE_SLUGS = {"receiving": "tiep-nhan", "deciding": "giai-quyet"}
+ROLE_BY_SLUG = {**{slug: role for role, slug in ROLE_SLUGS.items()},
+                **{role: role for role in ATTRIBUTION_ROLES}}
 
 
 class QueryError(BadRequest):
@@ -95,7 +111,19 @@ def parse_query(user) -> DashboardQuery:
     except ValueError:
         raise QueryError(_("Ngày không hợp lệ: %(d)s (dạng năm-tháng-ngày, ví dụ 2026-12-01).",
                            d=raw[:20])) from None
-    return DashboardQuery(period, unit_id, field_id, method, as_of)
+    role = parse_role(request.args.get("vai", ""))
+    return DashboardQuery(period, unit_id, field_id, method, role, as_of)
+
+
+def parse_role(raw: str) -> str:
+    """The attribution role named by a `vai` value (empty: receiving); 400 otherwise."""
+    raw = raw.strip().lower()
+    if not raw:
+        return DEFAULT_ROLE
+    if raw not in ROLE_BY_SLUG:
+        raise QueryError(_("Giá trị vai không hợp lệ: %(v)s. Chọn tiep-nhan (theo đơn vị tiếp "
+                           "nhận hồ sơ) hoặc giai-quyet (theo cơ quan giải quyết).", v=raw[:20]))
+    return ROLE_BY_SLUG[raw]
 
 
 def query_args(query: DashboardQuery) -> dict:
@@ -106,6 +134,8 @@ def query_args(query: DashboardQuery) -> dict:
         args["linh_vuc"] = query.field_id
     if query.method != "logit":
         args["pp"] = query.method
+    if query.role != DEFAULT_ROLE:
+        args["vai"] = ROLE_SLUGS[query.role]
     if query.as_of is not None and query.as_of != vietnam_today():
         args["ngay"] = query.as_of.isoformat()
     return args

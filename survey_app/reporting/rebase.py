@@ -121,7 +121,9 @@ def rebase_units(frame: pd.DataFrame, scope, column: str = "unit_id",
     if frame.empty or scope.as_of is None:
         return frame.drop(columns=[counter], errors="ignore") if counter else frame
     lineage = lineage_of(scope)
-    has_counter = counter is not None and counter in frame.columns
+    # The counter places a response only where the unit is the counter's (receiving view).
+    has_counter = (counter is not None and counter in frame.columns
+                   and getattr(scope, "role", "receiving") == "receiving")
     keys = frame[[column, counter]] if has_counter else frame[[column]]
     places: dict[tuple, int] = {}
     for key in keys.drop_duplicates().itertuples(index=False):
@@ -132,9 +134,10 @@ def rebase_units(frame: pd.DataFrame, scope, column: str = "unit_id",
     if has_counter:
         out[column] = [places[(int(u), None if pd.isna(c) else int(c))]
                        for u, c in zip(frame[column], frame[counter], strict=True)]
-        out = out.drop(columns=[counter])
     else:
         out[column] = frame[column].map(lambda u: places[(int(u), None)])
+    if counter is not None:
+        out = out.drop(columns=[counter], errors="ignore")
     out[column] = out[column].astype("int64")
     if split_strata and "stratum" in out.columns:
         out["stratum"] = out["stratum"].astype(str) + ">" + out[column].astype(str)
@@ -146,7 +149,9 @@ def placer(scope):
     if scope.as_of is None:
         return lambda unit, _counter: unit
     lineage = lineage_of(scope)
-    return lambda unit, counter: lineage.place(unit, counter, scope.as_of).unit
+    by_counter = getattr(scope, "role", "receiving") == "receiving"
+    return lambda unit, counter: lineage.place(unit, counter if by_counter else None,
+                                               scope.as_of).unit
 
 
 def with_notes(table: pd.DataFrame, scope) -> pd.DataFrame:

@@ -6,8 +6,10 @@ unit below it in the tree, nothing else. Pages, exports, figures and the API all
 
 A response has two units (NĐ 118/2025): the receiving unit (`Response.unit_id`) and the
 deciding agency (`Response.deciding_unit_id`). A unit user may see a response when
-its subtree holds either one: `attributed_condition` / `visible_responses_condition`
-build that WHERE clause, `attribution_column` picks the column to group by.
+its subtree holds either one: `visible_responses_condition` / `can_see_response`. A
+report reads one role at a time (`ReportScope.role`, survey_app.reporting.attribution):
+the receiving view counts what was received in the scope's units, the deciding view what
+they decide.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from dataclasses import replace
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import Response, Unit
+from survey_app.models import Unit
 from survey_app.reporting import ReportScope
+from survey_app.reporting.attribution import ATTRIBUTION_ROLES, attributed_condition
+from survey_app.reporting.attribution import attribution_column as attribution_column
 
 SEE_ALL_ROLES = frozenset({"admin", "analyst"})
 
@@ -66,34 +70,6 @@ def visible_units_query(user) -> sa.Select:
     if visible is not None:
         query = query.where(Unit.id.in_(sorted(visible)) if visible else sa.false())
     return query
-
-
-# The two roles a unit plays for a response, and the column that records each.
-ATTRIBUTION_ROLES = ("receiving", "deciding")
-
-
-def attribution_column(role: str):
-    """The column that groups responses by `role`: where the dossier was received, or the
-    agency that decides it (NULL when the link did not say)."""
-    if role == "receiving":
-        return Response.unit_id
-    if role == "deciding":
-        return Response.deciding_unit_id
-    raise ValueError(f"unknown attribution role {role!r}")
-
-
-def attributed_condition(unit_ids: Iterable[int] | None,
-                         roles: Iterable[str] = ATTRIBUTION_ROLES) -> sa.ColumnElement[bool]:
-    """WHERE clause: the response belongs to one of `unit_ids` in one of `roles`.
-
-    None means every unit (TRUE); an empty set matches nothing (FALSE). With both roles a
-    response received at A and decided by B matches for A's ids and for B's ids."""
-    if unit_ids is None:
-        return sa.true()
-    ids = sorted({int(i) for i in unit_ids})
-    if not ids:
-        return sa.false()
-    return sa.or_(*(attribution_column(role).in_(ids) for role in roles))
 
 
 def visible_responses_condition(user, roles: Iterable[str] = ATTRIBUTION_ROLES

@@ -198,3 +198,34 @@ def test_token_with_a_malformed_agency_is_invalid(app, world):
                 read_receipt_token(token, world.short_id)
         token = _serializer(RECEIPT_SALT).dumps([world.short_id, compact, None, None, 5])
         assert read_receipt_token(token, world.short_id).deciding_unit_id == 5
+
+
+@pytest.mark.usefixtures("agencies")
+def test_cli_receipt_link_carries_the_deciding_agency_and_procedure(app, client, world):
+    result = app.test_cli_runner().invoke(args=[
+        "receipt-link", "--unit", "X-TEST", "--counter", "MC", "--dossier", "HS-CLI-DEC",
+        "--deciding", "000.00.05.H99", "--procedure", "1.004227"])
+    assert result.exit_code == 0, result.output
+    url = result.stdout.strip().splitlines()[0]
+    _, sent = fill_short(client, world.short_slug,
+                         url.removeprefix("http://localhost").removeprefix(f"/s/{world.short_slug}"))
+    assert sent.status_code == 303
+    with app.app_context():
+        stored = db.session.scalar(db.select(Response))
+        assert (stored.unit.code, stored.deciding_unit.code, stored.procedure_code) == (
+            "X-TEST", "S-TC", "1.004227")
+
+
+@pytest.mark.parametrize("agency, says", [("KHONG-CO", "unknown unit code"),
+                                          ("H-OLD", "not an active unit valid today"),
+                                          ("S-OFF", "not an active unit valid today")])
+@pytest.mark.usefixtures("world", "agencies")
+def test_cli_refuses_what_the_api_refuses(app, agency, says):
+    result = app.test_cli_runner().invoke(args=[
+        "receipt-link", "--unit", "X-TEST", "--counter", "MC", "--dossier", "HS-CLI-BAD",
+        "--deciding", agency])
+    assert result.exit_code != 0
+    assert f"deciding_agency: {says}" in result.output or says in result.output
+    with app.app_context():  # nothing counted against the unit's daily quota
+        from survey_app.models import ReceiptLinkCount
+        assert db.session.scalar(db.select(db.func.count()).select_from(ReceiptLinkCount)) == 0

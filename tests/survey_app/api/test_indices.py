@@ -58,12 +58,15 @@ def test_unit_user_sees_only_its_subtree(api):
     assert own.status_code == 200 and own.get_json()["rows"]
 
 
+@pytest.mark.parametrize("role", ["receiving", "deciding"])
 @pytest.mark.parametrize("username", ["admin", "phantich", "xuanan", "tnmt"])
 @pytest.mark.parametrize("unit", ["X-AN", "X-BI", "H-XH"])
-def test_matrix(demo_app, api, username, unit):
-    """role × own/other unit: 200 within the scope, 404 outside, never another unit's data."""
+def test_matrix(demo_app, api, username, unit, role):
+    """user role × own/other unit × attribution role: 200 within the scope, 404 outside,
+    never another unit's data (tests/survey_app/test_two_roles.py has a dossier received
+    in one unit and decided in another)."""
     own = {"xuanan": "X-AN", "tnmt": "P-TNMT"}.get(username)
-    response = api(username, f"?period={PERIOD}&unit={unit}&by=unit")
+    response = api(username, f"?period={PERIOD}&unit={unit}&by=unit&role={role}")
     if own is None:
         assert response.status_code == 200
         return
@@ -77,6 +80,7 @@ def test_matrix(demo_app, api, username, unit):
         return
     assert response.status_code == 200
     assert {r["unit_code"] for r in response.get_json()["rows"]} <= {own}
+    assert response.get_json()["role"] == role
 
 
 @pytest.mark.parametrize("token", [None, "", "not-a-token", "x" * 500])
@@ -112,6 +116,7 @@ def test_unit_key_does_not_open_the_indices(demo_app, api):
     ("?method=magic", "method"),
     ("?field=khong-co", "Lĩnh vực không tồn tại"),
     ("?perod=2026-Q2", "Tham số không được hỗ trợ"),
+    ("?role=counter", "Tham số role phải là receiving"),
 ])
 def test_bad_parameters_are_400_json(api, query, text):
     response = api("phantich", query)

@@ -79,6 +79,8 @@ def test_every_parameter_is_documented(spec):
     *[f"?period={PERIOD}&level={level}&by=field" for level in LEVELS],
     f"?period={PERIOD}&method=wilson&by=unit",
     f"?period={PERIOD}&method=beta",
+    f"?period={PERIOD}&by=unit&role=deciding",
+    f"?period={PERIOD}&by=unit,field&unit=H-XH&role=receiving",
     "?period=2019-Q1",  # a period without data: empty rows
 ])
 def test_real_responses_match_the_schema(spec, api, query):
@@ -89,6 +91,7 @@ def test_real_responses_match_the_schema(spec, api, query):
 
 @pytest.mark.parametrize("username, query, status", [
     ("phantich", "?level=nope", 400),
+    ("phantich", "?role=nope", 400),
     (None, "", 401),
     ("xuanan", "?unit=X-BI", 404),
 ])

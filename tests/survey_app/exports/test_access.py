@@ -47,11 +47,14 @@ def test_anonymous_is_sent_to_login(demo_app, url):
 @pytest.mark.parametrize("url", EXPORTS)
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("target", ["own", "other", "none"])
-def test_matrix(demo_app, login, url, role, target):
+@pytest.mark.parametrize("vai", ["tiep-nhan", "giai-quyet"])  # receiving unit, deciding agency
+def test_matrix(demo_app, login, url, role, target, vai):
+    """Both attribution roles; a dossier received in one unit and decided in another is
+    in tests/survey_app/test_two_roles.py."""
     username, own = ROLES[role]
     ids, names = _ids(demo_app), _names(demo_app)
     unit = {"own": own or "X-AN", "other": "X-BI", "none": None}[target]
-    query = f"?ky={PERIOD}" + (f"&don_vi={ids[unit]}" if unit else "")
+    query = f"?ky={PERIOD}&vai={vai}" + (f"&don_vi={ids[unit]}" if unit else "")
     response = login(username).get(url + query)
     if role == "unit" and url in ADMIN_ONLY:
         assert response.status_code == 403
@@ -79,6 +82,7 @@ def test_unknown_unit_is_the_same_404(login):
     ("ky=2026-Q2&don_vi=x", "không hợp lệ"),
     ("ky=2026-Q2&linh_vuc=99999", "Lĩnh vực không tồn tại"),
     ("ky=2026-Q2&pp=magic", "Phương pháp"),
+    ("ky=2026-Q2&vai=quay", "Giá trị vai không hợp lệ"),
 ])
 @pytest.mark.parametrize("url", ["/xuat/chi-so.csv", "/xuat/phieu.xlsx"])
 def test_bad_queries_are_clear_400s(login, url, query, text):

@@ -22,7 +22,8 @@ from tests.conftest import StaffAuth, add_user
 from tests.survey_app.other_rule import OVERALL_CODE, add_only_five_world
 
 PERIOD = "2026-Q2"
-HEADER = ["response_id", "unit", "field", "period", "element", "item", "value", "satisfied"]
+HEADER = ["response_id", "unit", "field", "period", "element", "item", "value", "satisfied",
+          "receiving_unit", "deciding_unit"]
 
 
 def _rerun(tmp_path, body: bytes, *options: str) -> pd.DataFrame:
