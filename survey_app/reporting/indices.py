@@ -329,12 +329,14 @@ def _patterns(conn, scope, by, strata, layout: PatternLayout, found: _Found) -> 
         .group_by(Answer.response_id)
     ).subquery()
     rebased = scope.as_of is not None and "unit" in by
-    # A split in force places a unit's responses by counter: the counter is a key too (in
-    # the receiving view; a deciding agency has no counters, a split moves nothing there).
-    by_counter = (rebased and scope.role == "receiving"
-                  and rebase.needs_counters(rebase.lineage_of(scope), scope.as_of))
+    # A split in force places a unit's responses by counter (receiving view; a deciding
+    # agency has no counters): the counter is a key, and the parts given to successors
+    # are strata of their own in every grouping, so all views of a scope agree.
+    split = (scope.as_of is not None and scope.role == "receiving"
+             and (rebased or strata == "unit")
+             and rebase.needs_counters(rebase.lineage_of(scope), scope.as_of))
     keys = [*(group_column(b, scope).label(f"{b}_id") for b in by),
-            *([Response.counter_id.label("counter_id")] if by_counter else []),
+            *([Response.counter_id.label("counter_id")] if split else []),
             *([group_column(strata, scope).label("stratum")] if strata else []),
             Response.instrument_version_id.label("iv_id")]
     mask_cols = [per_response.c[m.name] for m in masks]
@@ -355,8 +357,10 @@ def _patterns(conn, scope, by, strata, layout: PatternLayout, found: _Found) -> 
     # Each unit shown under the unit that represents it on the scope's date; the strata
     # stay the units that ran the survey, the part of a split unit given to a successor
     # a stratum of its own (survey_app.reporting.rebase).
-    return (rebase.rebase_units(frame, scope, split_strata=strata == "unit") if rebased
-            else frame)
+    if rebased or split:
+        frame = rebase.rebase_units(frame, scope, column="unit_id" if rebased else None,
+                                    split_strata=split and strata == "unit")
+    return frame
 
 
 def tune_report_queries(conn: Connection) -> None:

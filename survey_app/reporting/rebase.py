@@ -24,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -65,8 +67,14 @@ class Covered:
 def covered(lineage: Lineage, as_of: date, targets: Iterable[int],
             by_counter: bool = True) -> Covered:
     """The responses placed on `targets` on `as_of`. `by_counter` is False when the unit
-    is not where the counter is (the deciding agency): a split then moves nothing."""
-    targets = frozenset(int(t) for t in targets)
+    is not where the counter is (the deciding agency): a split then moves nothing.
+    A dashboard asks for the same set a dozen times: the answer is kept per lineage."""
+    return _covered(lineage, as_of, frozenset(int(t) for t in targets), by_counter)
+
+
+@lru_cache(maxsize=64)
+def _covered(lineage: Lineage, as_of: date, targets: frozenset[int],
+             by_counter: bool) -> Covered:
     counters = rule_counters(lineage) if by_counter else frozenset()
     whole = {t for t in targets if t not in lineage.outgoing}
     parts, rest = [], []
@@ -107,41 +115,49 @@ def volume_units(scope) -> tuple[int, ...] | None:
     return tuple(sorted(found.whole | {unit for unit, _ in found.rest}))
 
 
-def rebase_units(frame: pd.DataFrame, scope, column: str = "unit_id",
+def rebase_units(frame: pd.DataFrame, scope, column: str | None = "unit_id",
                  counter: str | None = "counter_id", split_strata: bool = False) -> pd.DataFrame:
-    """`frame` with each row's unit replaced by the unit that shows it on `scope.as_of`
-    (the counter column, when present, is used for splits and then dropped). Rows are
-    not added up here: the engine adds equal patterns of a group (regroup_patterns).
+    """`frame` with each row's unit (`column`) replaced by the unit that shows it on
+    `scope.as_of` (the counter column, when present, places the responses of a split unit
+    and is then dropped). Rows are not added up here: the engine adds equal patterns of a
+    group (regroup_patterns).
 
-    `split_strata` (the strata are the units that ran the survey): each stratum becomes
-    "stratum>shown unit", so the part of a split unit given to a successor is a stratum
-    of its own. A successor's row then depends on its own respondents only, whoever asks
-    (docs/analysis.md "Design"); for a merge, rename or move nothing changes, since the
-    whole stratum goes to one unit."""
+    `split_strata` (the strata are the units that ran the survey): the part of a split
+    unit that the rule gives to a successor becomes a stratum of its own (a negative
+    code per (unit, successor)), so a successor's row depends on its own respondents
+    only, whoever asks (docs/analysis.md "Re-based units"). Every other stratum keeps its
+    unit id: merges, renames and moves give a whole stratum to one unit, and a scope with
+    no split in force gives the same numbers, to the last bit, as without a date."""
     if frame.empty or scope.as_of is None:
         return frame.drop(columns=[counter], errors="ignore") if counter else frame
     lineage = lineage_of(scope)
     # The counter places a response only where the unit is the counter's (receiving view).
     has_counter = (counter is not None and counter in frame.columns
                    and getattr(scope, "role", "receiving") == "receiving")
-    keys = frame[[column, counter]] if has_counter else frame[[column]]
-    places: dict[tuple, int] = {}
-    for key in keys.drop_duplicates().itertuples(index=False):
-        unit = int(key[0])
-        count = None if not has_counter or pd.isna(key[1]) else int(key[1])
-        places[(unit, count)] = lineage.place(unit, count, scope.as_of).unit
+    counters = (frame[counter] if has_counter else pd.Series(-1, index=frame.index))
+    counters = counters.fillna(-1).astype("int64")  # -1: no counter
+
+    def placed(units: pd.Series, counters: pd.Series | None) -> np.ndarray:
+        """Placement of every row, computed once per distinct (unit, counter)."""
+        pairs = pd.MultiIndex.from_arrays([units.astype("int64"),
+                                           counters if counters is not None else
+                                           pd.Series(-1, index=units.index)])
+        found = {p: lineage.place(p[0], None if p[1] < 0 else p[1], scope.as_of).unit
+                 for p in pairs.unique()}
+        return np.asarray(pairs.map(found), dtype="int64")
+
     out = frame.copy()
-    if has_counter:
-        out[column] = [places[(int(u), None if pd.isna(c) else int(c))]
-                       for u, c in zip(frame[column], frame[counter], strict=True)]
-    else:
-        out[column] = frame[column].map(lambda u: places[(int(u), None)])
-    if counter is not None:
-        out = out.drop(columns=[counter], errors="ignore")
-    out[column] = out[column].astype("int64")
-    if split_strata and "stratum" in out.columns:
-        out["stratum"] = out["stratum"].astype(str) + ">" + out[column].astype(str)
-    return out
+    if split_strata and has_counter and "stratum" in frame.columns:
+        own, whole = placed(frame["stratum"], counters), placed(frame["stratum"], None)
+        moved = own != whole
+        strata = frame["stratum"].astype("int64").to_numpy()
+        parts = sorted(set(zip(strata[moved].tolist(), own[moved].tolist(), strict=True)))
+        codes = {k: -(i + 1) for i, k in enumerate(parts)}
+        out["stratum"] = [codes[(s, p)] if m else s
+                          for s, p, m in zip(strata.tolist(), own.tolist(), moved, strict=True)]
+    if column is not None:
+        out[column] = placed(frame[column], counters)
+    return out.drop(columns=[counter], errors="ignore") if counter else out
 
 
 def placer(scope):

@@ -216,7 +216,10 @@ def test_unit_users_see_their_predecessors_and_nothing_more(app):
     with app.app_context():
         s1 = build_dashboard(_user("u-s1"), DashboardQuery(PERIOD, as_of=TODAY))
         assert list(s1.units["code"]) == ["X-S1"]
-        assert s1.headline["n_respondents"] == _raw(app, world, ("S-1",))["n_respondents"]
+        # The same number as the analyst's X-S1 row: its counters' responses alone.
+        direct = _raw(app, world, ("S-1",))
+        assert s1.headline["n_respondents"] == direct["n_respondents"]
+        _same(s1.headline, direct, "X-S1's own headline")
         # X-A's old account: on today's structure X-A's responses are X-C's, not X-A's.
         a_today = build_dashboard(_user("u-a"), DashboardQuery(PERIOD, as_of=TODAY))
         assert a_today.headline is None and a_today.units.empty
@@ -261,3 +264,35 @@ def test_a_bad_date_is_a_400_in_the_users_language(app, bad):
     reply = app.test_client().get(f"/api/v1/indices?as_of={bad}",
                                   headers={"Authorization": f"Bearer {token}"})
     assert reply.status_code == 400 and "as_of" in reply.get_json()["message"]
+
+
+def test_the_deciding_view_is_rebased_too(any_app):
+    """A 2024 dossier received at X-A and decided by a department that merged into a 2025
+    department counts, on 2026's structure, for X-C in the receiving view and for the new
+    department in the deciding view."""
+    from survey_app.models import Counter, Unit, UnitLineage
+    from tests.factories import REFORM, make_response, make_scored, make_unit
+
+    world = make_lineage_world(any_app)
+    with any_app.app_context():
+        province = db.session.get(Unit, world.units["T-M"])
+        old = make_unit("S-KHDT", "Sở Kế hoạch và Đầu tư", kind="so", level="tinh", parent=province,
+                        valid_to=REFORM)
+        new = make_unit("S-TC", "Sở Tài chính", kind="so", level="tinh", parent=province)
+        db.session.flush()
+        db.session.add(UnitLineage(predecessor=old, successor=new, effective_date=REFORM,
+                                   change="merge"))
+        counter = db.session.get(Counter, world.counters["A"])
+        decided = [make_response(counter, submitted_at=pd.Timestamp(f"2024-04-2{i} 03:00",
+                                                                      tz="UTC").to_pydatetime(),
+                                 deciding_unit_id=old.id) for i in range(4)]
+        for i, r in enumerate(decided):
+            make_scored(r, 100 + i)
+        db.session.commit()
+        deciding = build_dashboard(_user("phantich"),
+                                   DashboardQuery(PERIOD, role="deciding", as_of=TODAY))
+        rows = {r["code"]: r for r in deciding.units.to_dict("records")}
+        assert "S-KHDT" not in rows and rows["S-TC"]["n_respondents"] == 4
+        receiving = build_dashboard(_user("phantich"), DashboardQuery(PERIOD, as_of=TODAY))
+        shown = {r["code"]: r["n_respondents"] for r in receiving.units.to_dict("records")}
+    assert shown["X-C"] == _raw(any_app, world, ("A", "B"))["n_respondents"] + 4
