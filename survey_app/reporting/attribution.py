@@ -47,7 +47,16 @@ def attributed_condition(unit_ids: Iterable[int] | None,
     ids = sorted({int(i) for i in unit_ids})
     if not ids:
         return sa.false()
-    return sa.or_(*(attribution_column(role).in_(ids) for role in roles))
+    return sa.or_(*(_in_role(role, ids) for role in roles))
+
+
+def _in_role(role: str, ids: list[int]) -> sa.ColumnElement[bool]:
+    """attribution_column(role) IN ids, written so that the indexes on unit_id and
+    deciding_unit_id can serve it (a COALESCE(...) IN (...) could only be scanned)."""
+    if role == "deciding":
+        return sa.or_(Response.deciding_unit_id.in_(ids),
+                      sa.and_(Response.deciding_unit_id.is_(None), Response.unit_id.in_(ids)))
+    return attribution_column(role).in_(ids)
 
 
 def fallback_condition(role: str) -> sa.ColumnElement[bool]:

@@ -42,7 +42,12 @@ from survey_app.reporting.query import DashboardQuery, vietnam_today
 from survey_app.reporting.rebase import placer, rebase_units, volume_units, with_notes
 from survey_app.reporting.targets import TargetBook, judge, judge_rows
 from survey_app.services.lineage import load_lineage
-from survey_app.services.scoping import restrict, subtree_ids, visible_unit_ids
+from survey_app.services.scoping import (
+    restrict,
+    subtree_ids,
+    visible_responses_condition,
+    visible_unit_ids,
+)
 
 MIN_CHANGE_RESPONDENTS = 10  # in each period, to call a unit's change significant
 RANKED_MIN_RESPONDENTS = 30  # to rank a unit (and not hatch its heatmap cells)
@@ -181,7 +186,8 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
         query=query, scope=scope, previous_period=prev, headline=headline, locality=locality,
         locality_withheld=locality_withheld,
         elements=elements, units=unit_table, fields=field_table, heatmap=heat, trend=trend,
-        volumes=_volumes(scope), comments=_comments(scope, units, fields),
+        volumes=_volumes(scope),
+        comments=_comments(scope, units, fields, visible_responses_condition(user)),
         element_names=_element_names(), priority=priority, priority_note=priority_note,
         rank_withheld=rank_withheld, fallback=fallback_count(scope),
     )
@@ -316,13 +322,16 @@ def _volumes(scope: ReportScope) -> dict:
             "rate": responses / received if received else None}
 
 
-def _comments(scope: ReportScope, units, fields, limit: int = 20) -> list[dict]:
+def _comments(scope: ReportScope, units, fields, visible, limit: int = 20) -> list[dict]:
+    """The scope's latest approved comments, labelled with the unit of the scope's role;
+    `visible` (scoping.visible_responses_condition) keeps a unit user to the responses its
+    units received or decide, whatever the scope says."""
     rows = db.session.execute(
         sa.select(Comment.text, Comment.created_at, group_column("unit", scope),
                   Response.counter_id,
                   Response.field_id)
         .join(Response, Response.id == Comment.response_id)
-        .where(Comment.status == "approved", *response_filters(scope))
+        .where(Comment.status == "approved", *response_filters(scope), visible)
         .order_by(Comment.created_at.desc()).limit(limit)).all()
     place = placer(scope)  # under the unit that shows the response on the scope's date
     return [{"text": t, "at": at, "unit": units[place(u, c)].name_vi, "field": fields[f].name_vi}

@@ -125,10 +125,8 @@ def response_filters(scope: ReportScope) -> list:
         Response.submitted_at < after,
     ]
     if scope.unit_ids is not None:
-        conditions.append(
-            attributed_condition(scope.unit_ids, (scope.role,)) if scope.as_of is None else
-            rebase.covering_condition(scope, attribution_column(scope.role),
-                                      Response.counter_id if scope.role == "receiving" else None))
+        conditions.append(attributed_condition(scope.unit_ids, (scope.role,))
+                          if scope.as_of is None else rebase.covering_condition(scope))
     if scope.field_ids is not None:
         conditions.append(Response.field_id.in_(scope.field_ids))
     return conditions

@@ -61,7 +61,7 @@ class Covered:
 
     whole: frozenset[int]  # every response of these units
     counters: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (split unit, its counters)
-    rest: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (split unit, counters NOT moved)
+    rest: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (split unit, counters moved away)
 
 
 def covered(lineage: Lineage, as_of: date, targets: Iterable[int],
@@ -92,17 +92,22 @@ def _covered(lineage: Lineage, as_of: date, targets: frozenset[int],
     return Covered(frozenset(whole), tuple(parts), tuple(rest))
 
 
-def covering_condition(scope, unit_column, counter_column) -> sa.ColumnElement[bool]:
-    """WHERE clause: the response is placed on one of `scope.unit_ids` on `scope.as_of`.
-    `counter_column` is None when `unit_column` is not the counter's unit."""
-    lineage = lineage_of(scope)
-    found = covered(lineage, scope.as_of, scope.unit_ids, counter_column is not None)
-    parts = [unit_column.in_(sorted(found.whole))] if found.whole else []
+def covering_condition(scope) -> sa.ColumnElement[bool]:
+    """WHERE clause: the response is placed on one of `scope.unit_ids` on `scope.as_of`,
+    in the scope's role. The units whose responses all land there go through the role's
+    own condition (reporting.attribution, which the indexes serve); a split unit's
+    counters only matter in the receiving view (a deciding agency has no counters)."""
+    from survey_app.models import Response
+    from survey_app.reporting.attribution import attributed_condition
+
+    role = getattr(scope, "role", "receiving")
+    found = covered(lineage_of(scope), scope.as_of, scope.unit_ids, role == "receiving")
+    parts = [attributed_condition(found.whole, (role,))] if found.whole else []
     for unit, counters in found.counters:
-        parts.append(sa.and_(unit_column == unit, counter_column.in_(counters)))
+        parts.append(sa.and_(Response.unit_id == unit, Response.counter_id.in_(counters)))
     for unit, moved in found.rest:
-        parts.append(sa.and_(unit_column == unit,
-                             sa.or_(counter_column.is_(None), counter_column.not_in(moved))))
+        parts.append(sa.and_(Response.unit_id == unit, sa.or_(Response.counter_id.is_(None),
+                                                              Response.counter_id.not_in(moved))))
     return sa.or_(*parts) if parts else sa.false()
 
 

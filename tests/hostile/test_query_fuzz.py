@@ -24,7 +24,7 @@ from tests.survey_app.admin.conftest import PASSWORD, build_world
 # Every query parameter a view reads (grep request.args), plus a stranger.
 PARAMS = ["ky", "don_vi", "linh_vuc", "pp", "sap_xep", "page", "unit", "nam", "status", "user",
           "action", "object_type", "object_id", "from", "to", "size", "lang", "next", "d",
-          "period", "by", "level", "method", "field", "khac"]
+          "period", "by", "level", "method", "field", "vai", "role", "khac"]
 values = st.one_of(
     nasty_text,
     st.dates().map(str),
@@ -32,7 +32,8 @@ values = st.one_of(
     st.sampled_from(["2026-Q1", "2026-H1", "9999-Y", "0001-CY", "2026-M13", "1", "3", "A4",
                      "a5", "A0", "vi", "en", "logit", "wilson", "beta", "unit", "field",
                      "unit,field", "all", "item", "approved", "hidden", "X-TL", "dat-dai",
-                     "estimate", "change", "login", "unit.update"]),
+                     "estimate", "change", "login", "unit.update", "tiep-nhan", "giai-quyet",
+                     "receiving", "deciding"]),
 )
 SKIPPED = {"static"}  # werkzeug's file server, not ours
 

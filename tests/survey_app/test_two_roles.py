@@ -61,7 +61,7 @@ def _xlsx(response) -> dict[str, list[dict]]:
     out = {}
     for sheet in book:
         rows = list(sheet.iter_rows(values_only=True))
-        out[sheet.title] = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+        out[sheet.title] = [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
     return out
 
 
