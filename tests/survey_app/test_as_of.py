@@ -296,3 +296,30 @@ def test_the_deciding_view_is_rebased_too(any_app):
         receiving = build_dashboard(_user("phantich"), DashboardQuery(PERIOD, as_of=TODAY))
         shown = {r["code"]: r["n_respondents"] for r in receiving.units.to_dict("records")}
     assert shown["X-C"] == _raw(any_app, world, ("A", "B"))["n_respondents"] + 4
+
+
+def test_a_unit_that_ended_without_successor_keeps_its_name_with_a_note(app):
+    """No link to follow: the old unit's results stay its own, with the note in words."""
+    from survey_app.models import Unit
+    from tests.factories import REFORM, make_counter, make_response, make_scored, make_unit
+
+    make_lineage_world(app)
+    with app.app_context():
+        province = db.session.scalar(sa.select(Unit).filter_by(code="T-M"))
+        ended = make_unit("X-E", "UBND xã Đã Giải Thể", parent=province, valid_to=REFORM)
+        counter = make_counter(ended, "E")
+        for i in range(3):
+            make_scored(make_response(counter, submitted_at=pd.Timestamp(
+                f"2024-04-1{i} 03:00", tz="UTC").to_pydatetime()), 200 + i)
+        db.session.commit()
+        board = build_dashboard(_user("phantich"), DashboardQuery(PERIOD, as_of=TODAY))
+    rows = {r["code"]: r for r in board.units.to_dict("records")}
+    assert rows["X-E"]["lineage_note"] == "ended_without_successor"
+    client = _logged_in(app, "phantich")
+    page = client.get(f"/bang-dieu-khien?ky={PERIOD}&ngay={TODAY}&lang=en").get_data(
+        as_text=True)
+    assert "UBND xã Đã Giải Thể</a> <span class=\"small muted lineage-note\">(unit ended " \
+           "without a successor)" in page
+    api = {r["unit_code"]: r for r in _api(app, "phantich",
+                                           f"?period={PERIOD}&by=unit&as_of={TODAY}")["rows"]}
+    assert api["X-E"]["unit_note"] == "ended_without_successor"
