@@ -79,9 +79,12 @@ def _covered(lineage: Lineage, as_of: date, targets: frozenset[int],
     whole = {t for t in targets if t not in lineage.outgoing}
     parts, rest = [], []
     for unit in sorted(lineage.outgoing):
-        rep = lineage.represent(unit, counters, as_of)
-        if rep.whole is not None:
-            if rep.whole.unit in targets:
+        plain = lineage.place(unit, None, as_of)
+        # Only a chain that meets a split (note UNASSIGNED) can depend on the counter.
+        rep = (lineage.represent(unit, counters, as_of) if plain.note == UNASSIGNED and counters
+               else None)
+        if rep is None or rep.whole is not None:
+            if (plain if rep is None else rep.whole).unit in targets:
                 whole.add(unit)
             continue
         mine = tuple(sorted(c for c, p in rep.by_counter.items() if p.unit in targets))
@@ -144,22 +147,26 @@ def rebase_units(frame: pd.DataFrame, scope, column: str | None = "unit_id",
 
     def placed(units: pd.Series, counters: pd.Series | None) -> np.ndarray:
         """Placement of every row, computed once per distinct (unit, counter)."""
-        pairs = pd.MultiIndex.from_arrays([units.astype("int64"),
-                                           counters if counters is not None else
-                                           pd.Series(-1, index=units.index)])
-        found = {p: lineage.place(p[0], None if p[1] < 0 else p[1], scope.as_of).unit
-                 for p in pairs.unique()}
-        return np.asarray(pairs.map(found), dtype="int64")
+        keys = pd.DataFrame({"u": units.to_numpy(dtype="int64"),
+                             "c": (counters.to_numpy(dtype="int64") if counters is not None
+                                   else np.full(len(units), -1, dtype="int64"))})
+        unique = keys.drop_duplicates()
+        unique = unique.assign(p=[lineage.place(int(u), None if c < 0 else int(c),
+                                                scope.as_of).unit
+                                  for u, c in zip(unique["u"], unique["c"], strict=True)])
+        return keys.merge(unique, on=["u", "c"], how="left")["p"].to_numpy(dtype="int64")
 
     out = frame.copy()
     if split_strata and has_counter and "stratum" in frame.columns:
         own, whole = placed(frame["stratum"], counters), placed(frame["stratum"], None)
         moved = own != whole
-        strata = frame["stratum"].astype("int64").to_numpy()
-        parts = sorted(set(zip(strata[moved].tolist(), own[moved].tolist(), strict=True)))
-        codes = {k: -(i + 1) for i, k in enumerate(parts)}
-        out["stratum"] = [codes[(s, p)] if m else s
-                          for s, p, m in zip(strata.tolist(), own.tolist(), moved, strict=True)]
+        strata = frame["stratum"].to_numpy(dtype="int64").copy()
+        if moved.any():
+            parts = pd.DataFrame({"s": strata[moved], "p": own[moved]})
+            codes = parts.drop_duplicates().sort_values(["s", "p"]).reset_index(drop=True)
+            codes["code"] = -(np.arange(len(codes), dtype="int64") + 1)
+            strata[moved] = parts.merge(codes, on=["s", "p"], how="left")["code"].to_numpy()
+        out["stratum"] = strata
     if column is not None:
         out[column] = placed(frame[column], counters)
     return out.drop(columns=[counter], errors="ignore") if counter else out

@@ -39,6 +39,15 @@ BEFORE = date(2024, 6, 1)  # on the structure of 2024
 NUMBERS = ("estimate", "ci_low", "ci_high", "se")
 
 
+@pytest.fixture(autouse=True)
+def fresh_dashboard_cache(monkeypatch):
+    """dashboard_for keeps a minute per process, keyed by user and query, not database:
+    each test's world starts with an empty cache (as test_thresholds does)."""
+    from survey_app.reporting import dashboard
+
+    monkeypatch.setattr(dashboard, "_CACHE", {})
+
+
 def _same(a, b, what: str) -> None:
     for col in ("estimate", "ci_low", "ci_high"):
         assert float(a[col]) == pytest.approx(float(b[col]), rel=1e-12, abs=1e-15), (what, col)
