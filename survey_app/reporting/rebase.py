@@ -72,7 +72,7 @@ def covered(lineage: Lineage, as_of: date, targets: Iterable[int],
     return _covered(lineage, as_of, frozenset(int(t) for t in targets), by_counter)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)  # a national lineage is a few MB; one per request
 def _covered(lineage: Lineage, as_of: date, targets: frozenset[int],
              by_counter: bool) -> Covered:
     counters = rule_counters(lineage) if by_counter else frozenset()
