@@ -16,7 +16,7 @@ The worlds the conftests hand out:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import count
 
 import sqlalchemy as sa
@@ -96,6 +96,90 @@ def make_response(counter: Counter, *, field_code: str = "dat-dai",
         db.session.flush()
         db.session.add(Comment(response_id=response.id, text=comment))
     return response
+
+
+def make_scored(response: Response, seed: int) -> None:
+    """Answers to every element item of the response's instrument, 1–5 or "not
+    applicable" in a fixed but uneven pattern of `seed`, satisfied by the instrument's rule."""
+    from survey_app.models import Answer
+
+    db.session.flush()
+    instrument = db.session.get(InstrumentVersion, response.instrument_version_id).instrument
+    for j, item in enumerate(instrument.items):
+        step = (seed * 7 + j * 3 + seed // 3) % 6
+        value = None if step == 5 else step + 1
+        db.session.add(Answer(response_id=response.id, item_code=item.code,
+                              element_code=item.element,
+                              item_position=instrument.item_position(item.code),
+                              value=value, satisfied=item.is_satisfied(value)))
+
+
+# --- the lineage world (the two-tier reform, issue 12) ------------------------------
+
+REFORM = date(2025, 7, 1)
+
+
+@dataclass
+class LineageWorld:
+    """Codes → ids of the units and counters; `responses` the stored ids per counter code."""
+
+    units: dict[str, int]
+    counters: dict[str, int]
+    responses: dict[str, list[int]]
+
+
+def make_lineage_world(app) -> LineageWorld:
+    """Province T-M. Until 2025-07-01: communes X-A and X-B (merged into X-C on that day)
+    and X-S, split into X-S1 (gets counter S-1) and X-S2 (gets S-2); counter S-3 has no
+    rule, so its responses stay on X-S. Scored responses in April 2024 (2024-Q2 and
+    2024-Y): 12 at X-A, 9 at X-B, 7 at S-1, 8 at S-2, 5 at S-3; 10 at X-C in April 2026.
+    Users: `phantich` (analyst), `u-c` (X-C), `u-s1` (X-S1), `u-a` (X-A)."""
+    from survey_app.models import LineageCounter, UnitLineage
+
+    with app.app_context():
+        province = make_unit("T-M", "UBND tỉnh Mới", kind="tinh")
+        old = {"valid_to": REFORM, "parent": province}
+        new = {"valid_from": REFORM, "parent": province}
+        units = {"T-M": province,
+                 "X-A": make_unit("X-A", "UBND xã An Cũ", **old),
+                 "X-B": make_unit("X-B", "UBND xã Bình Cũ", **old),
+                 "X-S": make_unit("X-S", "UBND xã Sơn Cũ", **old),
+                 "X-C": make_unit("X-C", "UBND xã Cát Mới", **new),
+                 "X-S1": make_unit("X-S1", "UBND phường Sơn Đông", **new),
+                 "X-S2": make_unit("X-S2", "UBND xã Sơn Tây", **new)}
+        counters = {"A": make_counter(units["X-A"], "A"), "B": make_counter(units["X-B"], "B"),
+                    "C": make_counter(units["X-C"], "C"),
+                    **{f"S-{i}": make_counter(units["X-S"], f"S{i}") for i in (1, 2, 3)}}
+        db.session.flush()
+        for code in ("X-A", "X-B"):
+            db.session.add(UnitLineage(predecessor=units[code], successor=units["X-C"],
+                                       effective_date=REFORM, change="merge"))
+        for code, counter in (("X-S1", "S-1"), ("X-S2", "S-2")):
+            link = UnitLineage(predecessor=units["X-S"], successor=units[code],
+                               effective_date=REFORM, change="split")
+            db.session.add(link)
+            db.session.flush()
+            db.session.add(LineageCounter(lineage_id=link.id, counter_id=counters[counter].id))
+        sizes = {"A": 12, "B": 9, "S-1": 7, "S-2": 8, "S-3": 5, "C": 10}
+        responses: dict[str, list[int]] = {}
+        seed = 0
+        for code, n in sizes.items():
+            year = 2026 if code == "C" else 2024
+            responses[code] = []
+            for i in range(n):
+                seed += 1
+                r = make_response(counters[code], submitted_at=datetime(
+                    year, 4, 1 + i, 2, seed % 60, tzinfo=UTC), comment=f"Góp ý {code} {i}")
+                make_scored(r, seed + len(code) * n)
+                responses[code].append(r)
+        db.session.execute(sa.update(Comment).values(status="approved"))
+        make_user("phantich", "analyst")
+        for username, code in (("u-c", "X-C"), ("u-s1", "X-S1"), ("u-a", "X-A")):
+            make_user(username, "unit", unit=units[code])
+        db.session.commit()
+        return LineageWorld({c: u.id for c, u in units.items()},
+                            {c: k.id for c, k in counters.items()},
+                            {c: [r.id for r in rs] for c, rs in responses.items()})
 
 
 # --- the survey world ---------------------------------------------------------------

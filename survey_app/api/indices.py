@@ -26,7 +26,8 @@ from survey_app.reporting import compute_indices_sql
 from survey_app.reporting.attribution import ATTRIBUTION_ROLES, DEFAULT_ROLE
 from survey_app.reporting.dashboard import report_scope
 from survey_app.reporting.indices import fallback_count
-from survey_app.reporting.query import DashboardQuery
+from survey_app.reporting.query import DashboardQuery, checked_day, vietnam_today
+from survey_app.reporting.rebase import unit_notes
 from survey_app.services.audit import record
 from survey_app.services.credentials import user_for_token
 from survey_app.services.privacy import client_key
@@ -79,8 +80,14 @@ def _params() -> dict:
     if role not in ATTRIBUTION_ROLES:
         raise ApiError(400, _("Tham số role phải là receiving (đơn vị tiếp nhận hồ sơ) hoặc "
                               "deciding (cơ quan giải quyết)."))
+    raw = request.args.get("as_of", "").strip()
+    try:
+        as_of = checked_day(raw) if raw else vietnam_today()
+    except ValueError:
+        raise ApiError(400, _("Tham số as_of phải là một ngày dạng năm-tháng-ngày, ví dụ "
+                              "2026-12-01: %(d)s", d=raw[:20])) from None
     return {"period": period, "start": start, "end": end, "by": BY_CHOICES[by],
-            "level": level, "method": method, "role": role}
+            "level": level, "method": method, "role": role, "as_of": as_of}
 
 
 def _unit_and_field(user) -> tuple[Unit | None, Field | None]:
@@ -118,9 +125,10 @@ def indices():
     except ApiError as exc:
         return render_error(exc.status, exc.message)
     query = DashboardQuery(p["period"], unit.id if unit else None, field.id if field else None,
-                           p["method"], p["role"])
+                           p["method"], p["role"], as_of=p["as_of"])
     scope = report_scope(query, user)
     table = compute_indices_sql(scope, by=p["by"], method=p["method"])
+    notes = unit_notes(scope, table["unit_id"]) if "unit_id" in table else {}
     if p["level"] != "all":
         table = table[table["level"] == p["level"]]
     units = {i: (c, n) for i, c, n in db.session.execute(sa.select(Unit.id, Unit.code, Unit.name_vi))}
@@ -136,14 +144,15 @@ def indices():
             "level": r["level"], "index": str(r["index"]),
             **{k: _number(r[k]) for k in NUMBERS},
             "n_respondents": int(r["n_respondents"]), "n_answers": int(r["n_answers"]),
-            "method": r["method"]})
+            "method": r["method"],
+            "unit_note": notes.get(int(r["unit_id"])) if "unit_id" in r else None})
     record("api.indices", "export", None, user=user, **{k: v for k, v in request.args.items()})
     db.session.commit()
     return {"period": p["period"], "start": p["start"].isoformat(), "end": p["end"].isoformat(),
             "by": list(p["by"]), "unit": unit.code if unit else None,
             "field": field.code if field else None, "level": p["level"],
             "method": p["method"], "role": p["role"], "fallback_responses": fallback_count(scope),
-            "confidence": 0.95,
+            "confidence": 0.95, "as_of": p["as_of"].isoformat(),
             **_descriptive(p["method"]), "rows": rows}
 
 

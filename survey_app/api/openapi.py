@@ -8,7 +8,7 @@ from __future__ import annotations
 from analysis.methods import METHODS
 
 LEVELS = ("overall", "element", "item", "pooled", "all")
-PARAMETERS = ("period", "by", "unit", "field", "level", "method", "role")
+PARAMETERS = ("period", "by", "unit", "field", "level", "method", "role", "as_of")
 ROLES = ("receiving", "deciding")  # survey_app.reporting.attribution.ATTRIBUTION_ROLES
 
 _NUM = {"type": ["number", "null"]}
@@ -19,7 +19,7 @@ ROW = {
     "additionalProperties": False,
     "required": ["unit_code", "unit_name", "field_code", "field_name", "level", "index",
                  "estimate", "ci_low", "ci_high", "se", "df", "n_respondents", "n_answers",
-                 "method"],
+                 "method", "unit_note"],
     "properties": {
         "unit_code": {**_STR, "description": "Mã đơn vị (khi by có unit)."},
         "unit_name": _STR,
@@ -36,6 +36,13 @@ ROW = {
         "n_answers": {"type": "integer", "minimum": 0},
         "method": {"type": "string", "description": "Phương pháp (hoặc phương án dự phòng) "
                                                     "đã dùng cho khoảng tin cậy."},
+        "unit_note": {"type": ["string", "null"],
+                      "enum": ["split_unassigned", "ended_without_successor", None],
+                      "description": "Vì sao một đơn vị cũ vẫn hiện theo tên của nó vào ngày "
+                                     "as_of: split_unassigned (đã chia tách, phiếu ở quầy "
+                                     "không có quy tắc phân cho đơn vị mới, không chia), "
+                                     "ended_without_successor (đã thôi hoạt động, không có "
+                                     "đơn vị kế thừa); null cho đơn vị đang hoạt động."},
     },
 }
 
@@ -43,9 +50,11 @@ INDICES = {
     "type": "object",
     "additionalProperties": False,
     "required": ["period", "start", "end", "by", "unit", "field", "level", "method", "role",
-                 "fallback_responses", "confidence", "descriptive_only", "rows"],
+                 "fallback_responses", "confidence", "descriptive_only", "as_of", "rows"],
     "properties": {
         "period": {"type": "string", "example": "2026-Q3"},
+        "as_of": {"type": "string", "format": "date",
+                  "description": "Ngày của cơ cấu tổ chức dùng để trình bày kết quả."},
         "start": {"type": "string", "format": "date"},
         "end": {"type": "string", "format": "date"},
         "by": {"type": "array", "items": {"type": "string", "enum": ["unit", "field"]}},
@@ -328,6 +337,11 @@ def document() -> dict:
                                "đơn vị tiếp nhận). Phạm vi đơn vị (unit) và nhóm theo đơn vị "
                                "(by=unit) đều theo vai trò này.",
                                {"type": "string", "enum": list(ROLES), "default": "receiving"}),
+                        _param("as_of", "Ngày của cơ cấu tổ chức (YYYY-MM-DD; mặc định hôm nay "
+                               "theo giờ Việt Nam): kết quả của đơn vị đã sáp nhập, đổi tên, "
+                               "chia tách được tính cho đơn vị kế thừa vào ngày đó, cả ở các "
+                               "kỳ trước; unit là một đơn vị của ngày đó.",
+                               {"type": "string", "format": "date"}),
                     ],
                     "responses": {
                         "200": {"description": "Các chỉ số",

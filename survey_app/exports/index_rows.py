@@ -4,6 +4,9 @@ One long table for CSV (a `table` column says which view a row belongs to) and o
 per view for XLSX; the columns are the same in both so a script can read either. `role`
 says which unit each response was counted for: `receiving` (the unit that received the
 dossier) or `deciding` (the agency that decides it; docs/reporting.md).
+`as_of` is the date whose structure the units are (survey_app.reporting.rebase);
+`unit_note` says why an old unit is shown under its own name (split_unassigned,
+ended_without_successor).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from survey_app.reporting.dashboard import Dashboard
 COLUMNS = ["table", "period", "role", "unit_code", "unit_name", "field_code", "field_name",
            "element_code", "element_name", "estimate", "ci_low", "ci_high", "se",
            "n_respondents", "n_answers", "status", "target", "n_needed", "method",
-           "shrunken", "rank", "rank_low", "rank_high", "change", "change_low", "change_high"]
+           "shrunken", "rank", "rank_low", "rank_high", "change", "change_low", "change_high",
+           "as_of", "unit_note"]
 PERCENT_COLUMNS = ("estimate", "ci_low", "ci_high", "target", "shrunken", "change",
                    "change_low", "change_high")
 TABLES = {"headline": "Chung", "units": "Đơn vị", "fields": "Lĩnh vực",
@@ -42,7 +46,8 @@ def _rows(frame: pd.DataFrame, table: str, fixed: dict) -> Iterator[list]:
 
 
 def _fixed(d: Dashboard, **more) -> dict:
-    return {"role": d.query.role, **more}
+    as_of = d.query.as_of.isoformat() if d.query.as_of else None
+    return {"role": d.query.role, "as_of": as_of, **more}
 
 
 def table_rows(d: Dashboard, table: str) -> Iterator[list]:
@@ -52,7 +57,8 @@ def table_rows(d: Dashboard, table: str) -> Iterator[list]:
         if d.headline:
             yield from _rows(pd.DataFrame([d.headline]), table, _fixed(d, period=period))
     elif table == "units":
-        frame = d.units.rename(columns={"code": "unit_code", "unit": "unit_name"})
+        frame = d.units.rename(columns={"code": "unit_code", "unit": "unit_name",
+                                        "lineage_note": "unit_note"})
         yield from _rows(frame, table, _fixed(d, period=period))
     elif table == "fields":
         frame = d.fields.rename(columns={"code": "field_code", "field": "field_name"})

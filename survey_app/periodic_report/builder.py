@@ -165,6 +165,11 @@ def _scope(pdf: ReportPDF, d: Dashboard, meta: ReportMeta) -> None:
     pdf.para(text)
     pdf.para(_attribution(d))
 
+    if d.query.as_of:
+        pdf.para(f"Kết quả trình bày theo cơ cấu tổ chức ngày {d.query.as_of:%d/%m/%Y}: kết quả "
+                 "của các đơn vị đã sáp nhập, đổi tên, chia tách được tính cho đơn vị kế thừa, "
+                 "cả ở các kỳ trước.")
+
 
 def _attribution(d: Dashboard) -> str:
     """Which unit each response counts for in this report (reporting.attribution)."""
@@ -225,6 +230,11 @@ COUNTS_DIFFER = _l("Số phiếu hợp lệ (mục I) đếm mọi phiếu đư�
                  "điểm, không tính phiếu chỉ chọn “không áp dụng”.")
 
 
+# Why an old unit is shown under its own name (survey_app.reporting.rebase.unit_notes).
+LINEAGE_NOTES = {"split_unassigned": " (đơn vị cũ đã chia tách; phiếu chưa phân, không chia)",
+                 "ended_without_successor": " (đã thôi hoạt động, không có đơn vị kế thừa)"}
+
+
 def _units(pdf: ReportPDF, d: Dashboard) -> None:
     pdf.heading(_("IV. KẾT QUẢ THEO ĐƠN VỊ"))
     if d.units.empty:
@@ -233,7 +243,8 @@ def _units(pdf: ReportPDF, d: Dashboard) -> None:
     rows = []
     for r in d.units.itertuples():
         rank = f"{int(r.rank)}" if r.rankable else "–"
-        rows.append([r.unit, _pct(r.estimate), f"{_pct(r.ci_low)}–{_pct(r.ci_high)}",
+        rows.append([r.unit + LINEAGE_NOTES.get(getattr(r, "lineage_note", None), ""),
+                     _pct(r.estimate), f"{_pct(r.ci_low)}–{_pct(r.ci_high)}",
                      _num(r.n_respondents), rank, _status(r.status)])
     pdf.table([_("Đơn vị"), _("Chỉ số"), _("KTC 95%"), _("Số phiếu"), _("Hạng"),
                _("So với chỉ tiêu")], rows, (58, 18, 32, 17, 13, 37))

@@ -64,8 +64,9 @@ def report_key(user, query, locale: str = "vi", version: str = "") -> str:
     # The database too: two databases (a test's, a copy) sharing the folder must not
     # share files whose versions happen to read the same.
     database = current_app.config.get("SQLALCHEMY_DATABASE_URI", "")
+    as_of = query.as_of.isoformat() if query.as_of else None  # the structure shown
     text = json.dumps([query.period, query.unit_id, query.field_id, query.method, query.role,
-                       scope, locale, version, database])
+                       as_of, scope, locale, version, database])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

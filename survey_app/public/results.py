@@ -23,16 +23,18 @@ from survey_app.public import bp
 from survey_app.reporting import compute_indices_sql
 from survey_app.reporting.dashboard import ANYONE, report_scope
 from survey_app.reporting.periods import period_name
-from survey_app.reporting.query import DashboardQuery
+from survey_app.reporting.query import DashboardQuery, vietnam_today
 
 CACHE_SECONDS = 300
 PERIODS_SHOWN = 4
 _CACHE: dict = {}
 
 
-def _headline(unit_id: int, period: str) -> dict | None:
-    # Published: anyone may read it, so the scope is the unit's subtree, whoever asks.
-    table = compute_indices_sql(report_scope(DashboardQuery(period, unit_id), ANYONE))
+def _headline(unit_id: int, period: str, as_of) -> dict | None:
+    # Published: anyone may read it, so the scope is the unit's subtree, whoever asks,
+    # on today's structure (a merged commune's earlier quarters are its predecessors').
+    table = compute_indices_sql(report_scope(DashboardQuery(period, unit_id, as_of=as_of),
+                                             ANYONE))
     overall = table[table["level"] == "overall"]
     if overall.empty:
         return None
@@ -44,14 +46,15 @@ def _headline(unit_id: int, period: str) -> dict | None:
 def published_results(unit: Unit, today=None) -> list[dict]:
     """Headline of the last PERIODS_SHOWN reporting quarters, newest first (None: no data)."""
     last = default_period(today or current_day())
-    key = (unit.id, last)
+    as_of = vietnam_today()
+    key = (unit.id, last, as_of)
     hit = _CACHE.get(key)
     if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
         numbers = hit[1]
     else:
         if len(_CACHE) > 1024:
             _CACHE.clear()
-        numbers = [(p, _headline(unit.id, p))
+        numbers = [(p, _headline(unit.id, p, as_of))
                    for p in reversed(recent_periods(last, PERIODS_SHOWN))]
         _CACHE[key] = (time.monotonic(), numbers)
     # Only the numbers are kept: the names are this visitor's language, not the first

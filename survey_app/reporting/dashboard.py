@@ -38,8 +38,10 @@ from survey_app.reporting.indices import (
     response_filters,
     tune_report_queries,
 )
-from survey_app.reporting.query import DashboardQuery
+from survey_app.reporting.query import DashboardQuery, vietnam_today
+from survey_app.reporting.rebase import placer, rebase_units, volume_units, with_notes
 from survey_app.reporting.targets import TargetBook, judge, judge_rows
+from survey_app.services.lineage import load_lineage
 from survey_app.services.scoping import (
     restrict,
     subtree_ids,
@@ -129,7 +131,9 @@ def report_scope(query: DashboardQuery, user) -> ReportScope:
     start, end = period_bounds(query.period)
     unit_ids = tuple(sorted(subtree_ids([query.unit_id]))) if query.unit_id else None
     field_ids = (query.field_id,) if query.field_id else None
-    scope = ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids, role=query.role)
+    # On the structure of the query's date: the lineage is read once, here (rebase.py).
+    scope = ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids, role=query.role,
+                        as_of=query.as_of or vietnam_today(), lineage=load_lineage(db.session))
     return scope if user is ANYONE else restrict(scope, user)
 
 
@@ -141,6 +145,7 @@ def in_period(scope: ReportScope, label: str) -> ReportScope:
 
 def build_dashboard(user, query: DashboardQuery) -> Dashboard:
     scope = report_scope(query, user)
+    query = replace(query, as_of=scope.as_of)  # the date the structure is shown on
     year = int(query.period[:4])
     book = TargetBook(year)
     units = {u.id: u for u in db.session.scalars(sa.select(Unit))}
@@ -169,8 +174,8 @@ def build_dashboard(user, query: DashboardQuery) -> Dashboard:
     else:
         prev_by_unit = by_unit.iloc[0:0]
     rank_withheld = visible_unit_ids(user) is not None
-    unit_table = _unit_table(by_unit, prev_by_unit, units, book, locality_target,
-                             rank=not rank_withheld)
+    unit_table = with_notes(_unit_table(by_unit, prev_by_unit, units, book, locality_target,
+                                        rank=not rank_withheld), scope)
     field_table = _field_table(by_field, fields, book)
     elements = whole[whole["level"] == "element"].reset_index(drop=True)
     heat = by_unit[by_unit["level"] == "element"].assign(
@@ -218,10 +223,11 @@ def _locality(user, scope: ReportScope, method: str, target) -> tuple[dict | Non
     if own is None:  # Nội vụ sees every unit anyway: no comparison card
         return None, None
     unit = group_column("unit", scope)  # the unit each response counts for in this view
-    per_unit = db.session.execute(sa.select(unit, sa.func.count(Response.id))
-                                  .where(*response_filters(scope))
-                                  .group_by(unit)).all()
-    others = [n for unit_id, n in per_unit if unit_id not in own]
+    per_unit = rebase_units(pd.DataFrame(db.session.execute(
+        sa.select(unit, Response.counter_id, sa.func.count(Response.id))
+        .where(*response_filters(scope)).group_by(unit, Response.counter_id)).all(),
+        columns=["unit_id", "counter_id", "n"]), scope).groupby("unit_id")["n"].sum()
+    others = [int(n) for unit_id, n in per_unit.items() if unit_id not in own]
     need_units = int(current_app.config["COMPARISON_MIN_UNITS"])
     need_respondents = int(current_app.config["COMPARISON_MIN_RESPONDENTS"])
     if len(others) < need_units or sum(others) < need_respondents:
@@ -306,7 +312,7 @@ def _volumes(scope: ReportScope) -> dict:
     q = sa.select(sa.func.coalesce(sa.func.sum(DossierVolume.received), 0)).where(
         DossierVolume.period_start >= scope.start, DossierVolume.period_end <= scope.end)
     if scope.unit_ids is not None:
-        q = q.where(DossierVolume.unit_id.in_(scope.unit_ids))
+        q = q.where(DossierVolume.unit_id.in_(volume_units(scope)))
     if scope.field_ids is not None:
         q = q.where(DossierVolume.field_id.in_(scope.field_ids))
     received = int(db.session.scalar(q) or 0) if scope.role == "receiving" else None
@@ -322,12 +328,14 @@ def _comments(scope: ReportScope, units, fields, visible, limit: int = 20) -> li
     units received or decide, whatever the scope says."""
     rows = db.session.execute(
         sa.select(Comment.text, Comment.created_at, group_column("unit", scope),
+                  Response.counter_id,
                   Response.field_id)
         .join(Response, Response.id == Comment.response_id)
         .where(Comment.status == "approved", *response_filters(scope), visible)
         .order_by(Comment.created_at.desc()).limit(limit)).all()
-    return [{"text": t, "at": at, "unit": units[u].name_vi, "field": fields[f].name_vi}
-            for t, at, u, f in rows]
+    place = placer(scope)  # under the unit that shows the response on the scope's date
+    return [{"text": t, "at": at, "unit": units[place(u, c)].name_vi, "field": fields[f].name_vi}
+            for t, at, u, c, f in rows]
 
 
 PRIORITY_MAX_RESPONDENTS = 50_000  # the regression runs on respondent-level rows in memory

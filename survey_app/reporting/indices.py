@@ -24,8 +24,9 @@ Only responses with status 'valid' count; 'flagged' and 'excluded' are left out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlalchemy as sa
@@ -43,6 +44,7 @@ from analysis.patterns import (
 from analysis.periods import VIETNAM
 from survey_app.extensions import db
 from survey_app.models import Answer, InstrumentVersion, Response
+from survey_app.reporting import rebase
 from survey_app.reporting.attribution import (
     ATTRIBUTION_ROLES,
     DEFAULT_ROLE,
@@ -50,6 +52,9 @@ from survey_app.reporting.attribution import (
     attribution_column,
     fallback_condition,
 )
+
+if TYPE_CHECKING:
+    from survey_app.services.lineage import Lineage
 
 # The names a table may be grouped by. "unit" is the unit of the scope's attribution role
 # (survey_app.reporting.attribution): the receiving unit, or the deciding agency; see
@@ -78,6 +83,12 @@ class ReportScope:
     # (where the dossier was handed in) or "deciding" (the agency that decides it; the
     # receiving unit when the link did not name one). Filters and the unit column follow.
     role: str = DEFAULT_ROLE
+    # The structure the results are shown on (survey_app.reporting.rebase): `unit_ids`
+    # are units of that date, and each response counts for the unit that represents its
+    # own on it. None: the units as stored, no lineage followed.
+    as_of: date | None = None
+    # The lineage loaded once for the request by the scope's builder (None: load it).
+    lineage: Lineage | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.role not in ATTRIBUTION_ROLES:
@@ -113,7 +124,8 @@ def response_filters(scope: ReportScope) -> list:
         Response.submitted_at < after,
     ]
     if scope.unit_ids is not None:
-        conditions.append(attributed_condition(scope.unit_ids, (scope.role,)))
+        conditions.append(attributed_condition(scope.unit_ids, (scope.role,))
+                          if scope.as_of is None else rebase.covering_condition(scope))
     if scope.field_ids is not None:
         conditions.append(Response.field_id.in_(scope.field_ids))
     return conditions
@@ -313,7 +325,15 @@ def _patterns(conn, scope, by, strata, layout: PatternLayout, found: _Found) -> 
                  if selective else []))
         .group_by(Answer.response_id)
     ).subquery()
+    rebased = scope.as_of is not None and "unit" in by
+    # A split in force places a unit's responses by counter (receiving view; a deciding
+    # agency has no counters): the counter is a key, and the parts given to successors
+    # are strata of their own in every grouping, so all views of a scope agree.
+    split = (scope.as_of is not None and scope.role == "receiving"
+             and (rebased or strata == "unit")
+             and rebase.needs_counters(rebase.lineage_of(scope), scope.as_of))
     keys = [*(group_column(b, scope).label(f"{b}_id") for b in by),
+            *([Response.counter_id.label("counter_id")] if split else []),
             *([group_column(strata, scope).label("stratum")] if strata else []),
             Response.instrument_version_id.label("iv_id")]
     mask_cols = [per_response.c[m.name] for m in masks]
@@ -331,6 +351,12 @@ def _patterns(conn, scope, by, strata, layout: PatternLayout, found: _Found) -> 
     result.close()
     if not strata:
         frame["stratum"] = "all"
+    # Each unit shown under the unit that represents it on the scope's date; the strata
+    # stay the units that ran the survey, the part of a split unit given to a successor
+    # a stratum of its own (survey_app.reporting.rebase).
+    if rebased or split:
+        frame = rebase.rebase_units(frame, scope, column="unit_id" if rebased else None,
+                                    split_strata=split and strata == "unit")
     return frame
 
 

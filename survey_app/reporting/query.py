@@ -1,9 +1,13 @@
 """A staff query: the query string of the dashboard, its exports and the PDF report
-(`ky`, `don_vi`, `linh_vuc`, `pp`, `vai`) parsed into a DashboardQuery the user may ask for.
+(`ky`, `don_vi`, `linh_vuc`, `pp`, `vai`, `ngay`) parsed into a DashboardQuery the user may
+ask for.
 
 `vai` is the attribution role (survey_app.reporting.attribution): `tiep-nhan` counts each
 response for the unit that received the dossier (the default), `giai-quyet` for the
 agency that decides it.
+
+`ngay` (YYYY-MM-DD, default today in Viet Nam) is the date whose structure the results
+are shown on (survey_app.reporting.rebase).
 
 Bad values give a 400 with a message in the user's language; a unit the user may not see
 gives a 404, exactly like a unit that does not exist (no leak of other units' existence).
@@ -13,6 +17,7 @@ covers for that user.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,6 +42,29 @@ class DashboardQuery:
     field_id: int | None = None
     method: str = "logit"
     role: str = DEFAULT_ROLE  # receiving unit or deciding agency (reporting.attribution)
+    # The structure the results are shown on (survey_app.reporting.rebase); None: today
+    # in Viet Nam. parse_query always sets it, so a cached dashboard is one date's.
+    as_of: date | None = None
+
+
+def vietnam_today() -> date:
+    """Today's date in Viet Nam (UTC+7): the default "as of" date of every report (the
+    same day as the default period's, analysis.periods.today)."""
+    return current_day()
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST = date(1945, 9, 2)  # no administrative structure to show before the state's
+
+
+def checked_day(raw: str) -> date:
+    """A YYYY-MM-DD date between 1945-09-02 and 9999-12-31, or ValueError."""
+    if not ISO_DATE.fullmatch(raw):
+        raise ValueError(raw)
+    day = date.fromisoformat(raw)
+    if day < EARLIEST:
+        raise ValueError(raw)
+    return day
 
 
 # The `vai` slug of each attribution role; the English names are accepted too.
@@ -78,8 +106,14 @@ def parse_query(user) -> DashboardQuery:
     method = request.args.get("pp", "logit")
     if method not in METHODS:
         raise QueryError(_("Phương pháp tính khoảng tin cậy không hợp lệ."))
+    raw = request.args.get("ngay", "").strip()
+    try:
+        as_of = checked_day(raw) if raw else vietnam_today()
+    except ValueError:
+        raise QueryError(_("Ngày không hợp lệ: %(d)s (dạng năm-tháng-ngày, ví dụ 2026-12-01).",
+                           d=raw[:20])) from None
     role = parse_role(request.args.get("vai", ""))
-    return DashboardQuery(period, unit_id, field_id, method, role)
+    return DashboardQuery(period, unit_id, field_id, method, role, as_of)
 
 
 def parse_role(raw: str) -> str:
@@ -103,6 +137,8 @@ def query_args(query: DashboardQuery) -> dict:
         args["pp"] = query.method
     if query.role != DEFAULT_ROLE:
         args["vai"] = ROLE_SLUGS[query.role]
+    if query.as_of is not None and query.as_of != vietnam_today():
+        args["ngay"] = query.as_of.isoformat()
     return args
 
 

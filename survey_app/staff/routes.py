@@ -18,6 +18,7 @@ from survey_app.reporting.dashboard import dashboard_for
 from survey_app.reporting.names import in_language
 from survey_app.reporting.periods import period_choices, period_name
 from survey_app.reporting.query import is_range_label, parse_query, query_args
+from survey_app.reporting.rebase import lineage_note_words, valid_on
 from survey_app.services.scoping import visible_units_query
 from survey_app.services.unit_tree import indented, unit_tree
 from survey_app.staff import bp
@@ -41,7 +42,9 @@ def dashboard():
         periods=period_choices(), period_name=period_name(query.period, current_day()),
         date_range=(start, end) if is_range_label(query.period) else None,
         unit_choices=[(u.id, indented(u.name(locale), depth)) for u, depth in
-                      unit_tree(list(db.session.scalars(visible_units_query(current_user))))],
+                      unit_tree(list(db.session.scalars(
+                          visible_units_query(current_user).where(valid_on(query.as_of)))))],
+        lineage_notes=lineage_note_words(),
         field_choices=[(f.id, f.name(locale)) for f in db.session.scalars(
             sa.select(Field).where(Field.active.is_(True)).order_by(Field.sort_order))],
     )

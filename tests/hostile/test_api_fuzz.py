@@ -165,7 +165,7 @@ def test_random_keys_are_refused(app, key, header, scheme):
 
 # --- GET /api/v1/indices -------------------------------------------------------------
 
-PARAMS = ["period", "by", "level", "method", "unit", "field", "role"]
+PARAMS = ["period", "by", "level", "method", "unit", "field", "role", "as_of"]
 
 
 @pytest.fixture

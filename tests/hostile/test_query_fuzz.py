@@ -24,7 +24,7 @@ from tests.survey_app.admin.conftest import PASSWORD, build_world
 # Every query parameter a view reads (grep request.args), plus a stranger.
 PARAMS = ["ky", "don_vi", "linh_vuc", "pp", "sap_xep", "page", "unit", "nam", "status", "user",
           "action", "object_type", "object_id", "from", "to", "size", "lang", "next", "d",
-          "period", "by", "level", "method", "field", "vai", "role", "khac"]
+          "period", "by", "level", "method", "field", "vai", "role", "ngay", "as_of", "khac"]
 values = st.one_of(
     nasty_text,
     st.dates().map(str),
