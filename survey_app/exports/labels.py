@@ -3,14 +3,18 @@
 The CSV files keep the machine-readable codes (``estimate``, ``unit_code``...) so scripts
 do not break; the XLSX files, opened by civil servants in Excel, show these labels. A
 code without a label (a question code in the responses file) is shown as is: the
-codebook sheet says what it means.
+codebook sheet says what it means. In the index tables the XLSX also says in words which
+table a row is from, which unit it counts the responses for, and its status against the
+target (`readable_rows`); the numbers are the same cells as the CSV's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 from flask_babel import lazy_gettext as _l
+
+from analysis.status import status_label
 
 HEADERS = {
     # index tables (index_rows.COLUMNS)
@@ -67,6 +71,12 @@ SHEETS = {
 }
 
 
+ROLES = {
+    "receiving": _l("Đơn vị tiếp nhận hồ sơ"),
+    "deciding": _l("Cơ quan giải quyết hồ sơ"),
+}
+
+
 def header_labels(columns: Iterable[str]) -> list[str]:
     """The columns' labels in the request's language (a code without one stays as is)."""
     return [str(HEADERS[c]) if c in HEADERS else c for c in columns]
@@ -74,3 +84,18 @@ def header_labels(columns: Iterable[str]) -> list[str]:
 
 def sheet_title(key: str) -> str:
     return str(SHEETS[key])
+
+
+def readable_rows(columns: Sequence[str], rows: Iterable[list], locale: str) -> Iterator[list]:
+    """Rows of the index tables with `table`, `role` and `status` codes in words."""
+    words = {"table": SHEETS, "role": ROLES}
+    where = {c: columns.index(c) for c in ("table", "role", "status") if c in columns}
+    for row in rows:
+        out = list(row)
+        for column, i in where.items():
+            code = out[i]
+            if column == "status":
+                out[i] = status_label(code, locale) if code else None
+            elif code in words[column]:
+                out[i] = str(words[column][code])
+        yield out

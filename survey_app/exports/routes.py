@@ -34,7 +34,7 @@ from survey_app.exports import answers as long_answers
 from survey_app.exports import bp, codebook
 from survey_app.exports import responses as resp
 from survey_app.exports.index_rows import COLUMNS, PERCENT_COLUMNS, TABLES, all_rows, table_rows
-from survey_app.exports.labels import header_labels, sheet_title
+from survey_app.exports.labels import header_labels, readable_rows, sheet_title
 from survey_app.exports.writers import csv_stream, file_chunks, xlsx_file
 from survey_app.extensions import db
 from survey_app.models import Comment, Field, Unit
@@ -99,7 +99,9 @@ def indices(ext: str):
     if ext == "csv":
         return _download(stream_with_context(csv_stream(COLUMNS, all_rows(data))), CSV_TYPE, name)
     header = header_labels(COLUMNS)
-    sheets = [(sheet_title(table), header, table_rows(data, table)) for table in TABLES]
+    sheets = [(sheet_title(table), header,
+               readable_rows(COLUMNS, table_rows(data, table), current_locale()))
+              for table in TABLES]
     sheets.append(_codebook_sheet(codebook.versions_in(report_scope(query, current_user))))
     return _download(file_chunks(xlsx_file(sheets, header_labels(PERCENT_COLUMNS))),
                      XLSX_TYPE, name)

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 import yaml
 
+from analysis.status import status_label
 from survey_app.exports.index_rows import COLUMNS
 from survey_app.exports.responses import FIXED_COLUMNS
 from survey_app.extensions import db
@@ -105,6 +106,25 @@ def test_index_xlsx_speaks_the_readers_language(login, lang, estimate, unit_code
         assert cell.value == float(want)
         checked += 1
     assert checked == len(by_unit) > 1
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_index_xlsx_says_status_and_role_in_words(login, lang):
+    """The CSV's codes, in words from analysis.status (not from the export code)."""
+    client = login("phantich")
+    book = _book(client.get(f"/xuat/chi-so.xlsx?ky={PERIOD}&lang={lang}"))
+    csv_rows = _csv(client.get(f"/xuat/chi-so.csv?ky={PERIOD}"))
+    status = {r[COLUMNS.index("unit_code")]: r[COLUMNS.index("status")]
+              for r in csv_rows[1:] if r[0] == "units"}
+    assert {"below", "met"} & set(status.values())
+    units = book.worksheets[1]
+    rows = [[c.value for c in r] for r in units.iter_rows()]
+    unit_col = COLUMNS.index("unit_code")
+    for row in rows[1:]:
+        assert row[COLUMNS.index("status")] == status_label(status[row[unit_col]], lang)
+        assert row[COLUMNS.index("role")] == {"vi": "Đơn vị tiếp nhận hồ sơ",
+                                              "en": "Unit that received the dossier"}[lang]
+        assert row[COLUMNS.index("table")] == units.title
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
