@@ -16,11 +16,14 @@ import pytest
 import yaml
 
 from analysis.status import status_label
+from survey_app.exports import codebook
 from survey_app.exports.index_rows import COLUMNS
 from survey_app.exports.responses import FIXED_COLUMNS
 from survey_app.extensions import db
+from survey_app.models import Counter
+from survey_app.reporting.indices import ReportScope
 from tests.conftest import StaffAuth
-from tests.factories import PASSWORD, make_unit, make_user
+from tests.factories import PASSWORD, make_response, make_unit, make_user, make_world
 
 PERIOD = "2026-Q2"
 FILES = Path(__file__).resolve().parents[3] / "instruments" / "files"
@@ -207,3 +210,18 @@ def test_codebook_csv_access_on_both_databases(any_app, role):
     assert response.headers["Content-Disposition"] == 'attachment; filename="sipas_so-ma.csv"'
     rows = _csv(response)
     assert {r[0] for r in rows[1:]} == {"counter-2018@v1", "sipas-2022@v1"}
+
+
+def test_the_sheet_covers_the_versions_answered_in_scope_on_both_databases(any_app):
+    """Only valid responses of the period count: an excluded one on another form does not."""
+    world = make_world(any_app)
+    with any_app.app_context():
+        make_response(db.session.get(Counter, world.long_id))  # 2026-03-01, sipas-2022
+        make_response(db.session.get(Counter, world.short_id), status="excluded",
+                      status_reason="test")
+        db.session.commit()
+        keys = [iv.key for iv in codebook.versions_in(ReportScope.for_period("2026-Q1"))]
+        assert keys == ["sipas-2022@v1"]
+        assert codebook.versions_in(ReportScope.for_period("2026-Q2")) == []
+        assert [iv.key for iv in codebook.all_versions()] == ["counter-2018@v1",
+                                                              "sipas-2022@v1"]
