@@ -10,6 +10,12 @@ and the index tables follow it; the row-level files carry both units.
                              people, so it is not handed to every unit reviewer)
     /xuat/tra-loi.csv        answers in long format, the input of `python -m analysis`
                              (admin and analyst only: row-level data is not for units)
+    /xuat/so-ma.csv          the codebook: question texts, answer labels, elements, which
+                             answers count as satisfied (all staff: no response data)
+
+CSV files keep the machine-readable codes and raw numbers; XLSX files get headers in the
+reader's language, percent-formatted proportions, a frozen header row and a codebook
+sheet (survey_app.exports.labels, survey_app.exports.codebook).
 
 The query is parsed by the dashboard's own parser (same 400/404 rules), the scope by
 `build_dashboard`/`restrict`, and the audit entry is committed BEFORE the first byte is
@@ -25,9 +31,10 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
 from survey_app.exports import answers as long_answers
-from survey_app.exports import bp
+from survey_app.exports import bp, codebook
 from survey_app.exports import responses as resp
 from survey_app.exports.index_rows import COLUMNS, PERCENT_COLUMNS, TABLES, all_rows, table_rows
+from survey_app.exports.labels import header_labels, readable_rows, sheet_title
 from survey_app.exports.writers import csv_stream, file_chunks, xlsx_file
 from survey_app.extensions import db
 from survey_app.models import Comment, Field, Unit
@@ -39,6 +46,7 @@ from survey_app.reporting.query import ROLE_SLUGS, parse_query, query_args
 from survey_app.services.audit import record
 from survey_app.services.disclosure import may_see_rows
 from survey_app.services.scoping import visible_responses_condition
+from survey_app.web.locale import current_locale
 from survey_app.web.roles import STAFF, role_required
 
 
@@ -90,8 +98,13 @@ def indices(ext: str):
     name = _filename("chi-so", query, ext)
     if ext == "csv":
         return _download(stream_with_context(csv_stream(COLUMNS, all_rows(data))), CSV_TYPE, name)
-    sheets = [(title, COLUMNS, table_rows(data, table)) for table, title in TABLES.items()]
-    return _download(file_chunks(xlsx_file(sheets, PERCENT_COLUMNS)), XLSX_TYPE, name)
+    header = header_labels(COLUMNS)
+    sheets = [(sheet_title(table), header,
+               readable_rows(COLUMNS, table_rows(data, table), current_locale()))
+              for table in TABLES]
+    sheets.append(_codebook_sheet(codebook.versions_in(report_scope(query, current_user))))
+    return _download(file_chunks(xlsx_file(sheets, header_labels(PERCENT_COLUMNS))),
+                     XLSX_TYPE, name)
 
 
 @bp.get("/phieu.<ext>")
@@ -110,7 +123,9 @@ def responses(ext: str):
     if ext == "csv":
         body = stream_with_context(resp.csv_chunks(scope, lay, visible=visible))
         return _download(body, CSV_TYPE, name)
-    spool = xlsx_file([("Phiếu", resp.header(lay), resp.rows(scope, lay, visible=visible))])
+    spool = xlsx_file([(sheet_title("responses"), header_labels(resp.header(lay)),
+                        resp.rows(scope, lay, visible=visible)),
+                       _codebook_sheet(codebook.versions_in(scope))])
     return _download(file_chunks(spool), XLSX_TYPE, name)
 
 
@@ -151,3 +166,16 @@ def answers():
         long_answers.HEADER, long_answers.rows(scope, query.period,
                                                visible=visible_responses_condition(current_user))))
     return _download(body, CSV_TYPE, _filename("tra-loi", query, "csv"))
+
+
+def _codebook_sheet(versions) -> tuple:
+    return (sheet_title("codebook"), header_labels(codebook.COLUMNS),
+            codebook.sheet_rows(versions, current_locale()))
+
+
+@bp.get("/so-ma.csv")
+@role_required(*STAFF)
+def codebook_csv():
+    """Every stored questionnaire version: no response data, so no scope and no audit."""
+    rows = list(codebook.rows(codebook.all_versions(), current_locale()))
+    return _download(csv_stream(codebook.COLUMNS, rows), CSV_TYPE, "sipas_so-ma.csv")

@@ -24,6 +24,7 @@ BOM = "\ufeff"
 CSV_CHUNK_ROWS = 2000
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet: longer exports continue on a new sheet
 PERCENT_FORMAT = "0.0%"
+HEADER_FROZEN = "A2"  # the header row stays in view while scrolling
 
 
 def neutralise(value: Any) -> Any:
@@ -91,6 +92,7 @@ def xlsx_file(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]
     for title, header, rows in sheets:
         part = 1
         sheet = book.create_sheet(title=title[:31])
+        sheet.freeze_panes = HEADER_FROZEN  # set before the first row: write-only mode
         sheet.append([neutralise(h) for h in header])
         written = 1
         formats = [h in percent for h in header]
@@ -98,6 +100,7 @@ def xlsx_file(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]
             if written == XLSX_MAX_ROWS:
                 part += 1
                 sheet = book.create_sheet(title=f"{title[:27]} ({part})")
+                sheet.freeze_panes = HEADER_FROZEN
                 sheet.append([neutralise(h) for h in header])
                 written = 1
             out = []

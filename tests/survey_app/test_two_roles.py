@@ -15,6 +15,8 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from survey_app.exports.index_rows import COLUMNS
+from survey_app.exports.labels import header_labels
 from survey_app.extensions import db
 from survey_app.models import User
 from survey_app.reporting import dashboard
@@ -55,13 +57,18 @@ def _headline_n(rows: list[dict]) -> int:
     return found[0] if found else 0
 
 
-def _xlsx(response) -> dict[str, list[dict]]:
+def _xlsx(app, response) -> dict[str, list[dict]]:
+    """Sheets as rows keyed by column code (the file's headers are Vietnamese labels)."""
     assert response.status_code == 200
+    with app.test_request_context():
+        codes = {label: code for code, label in zip(COLUMNS, header_labels(COLUMNS),
+                                                      strict=True)}
     book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
     out = {}
     for sheet in book:
         rows = list(sheet.iter_rows(values_only=True))
-        out[sheet.title] = [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
+        header = [codes.get(h, h) for h in rows[0]]
+        out[sheet.title] = [dict(zip(header, r, strict=False)) for r in rows[1:]]
     return out
 
 
@@ -91,7 +98,8 @@ def test_nội_vụ_counts_each_unit_in_its_role(any_app, world):
         units = {r["unit_code"]: int(r["n_respondents"]) for r in rows if r["table"] == "units"}
         assert units == {code: n for (r, code), n in world.counts.items() if r == role}
         assert {r["role"] for r in rows} == {role}
-        sheets = _xlsx(client.get(f"/xuat/chi-so.xlsx?ky={TWO_ROLE_PERIOD}&vai={SLUG[role]}"))
+        sheets = _xlsx(any_app, client.get(
+            f"/xuat/chi-so.xlsx?ky={TWO_ROLE_PERIOD}&vai={SLUG[role]}"))
         assert {r["unit_code"]: r["n_respondents"] for r in sheets["Đơn vị"]} == units
         reply = _api(any_app, "phantich", f"?period={TWO_ROLE_PERIOD}&by=unit&role={role}")
         assert reply.status_code == 200
@@ -149,7 +157,7 @@ def test_each_unit_user_sees_the_response_in_its_role_and_the_third_nowhere(
         rows = _csv(client.get(f"/xuat/chi-so.csv?{query}"))
         assert _headline_n(rows) == n
         assert {r["unit_code"] for r in rows if r["table"] == "units"} <= {OWN[username]}
-        sheets = _xlsx(client.get(f"/xuat/chi-so.xlsx?{query}"))
+        sheets = _xlsx(any_app, client.get(f"/xuat/chi-so.xlsx?{query}"))
         assert [r["n_respondents"] for r in sheets["Chung"]] == ([n] if n else [])
         # the API
         reply = _api(any_app, username, f"?period={TWO_ROLE_PERIOD}&role={role}&by=unit")

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from analysis.indices import compute_indices
 from survey_app.exports.index_rows import COLUMNS
+from survey_app.exports.labels import header_labels
 from survey_app.extensions import db
 from survey_app.models import Answer, AuditLog, Comment, Response, Unit
 from survey_app.reporting import ReportScope, compute_indices_sql
@@ -71,9 +72,11 @@ def test_index_xlsx_equals_the_engine_with_percent_formats(demo_app, login):
     response = login("phantich").get(f"/xuat/chi-so.xlsx?ky={PERIOD}")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["Chung", "Đơn vị", "Lĩnh vực", "Yếu tố", "Xu hướng"]
+    assert book.sheetnames == ["Chung", "Đơn vị", "Lĩnh vực", "Yếu tố", "Xu hướng", "Sổ mã"]
     sheet = book["Đơn vị"]
-    header = [c.value for c in sheet[1]]
+    with demo_app.test_request_context():  # Vietnamese headers (tests/.../test_codebook.py)
+        labels = dict(zip(header_labels(COLUMNS), COLUMNS, strict=True))
+    header = [labels[c.value] for c in sheet[1]]
     assert header == COLUMNS
     with demo_app.app_context():
         by_unit = compute_indices_sql(ReportScope.for_period(PERIOD), by=("unit",))
@@ -125,7 +128,7 @@ def test_responses_csv_rebuilds_the_engines_index(demo_app, login):
 
 def test_responses_xlsx_has_one_row_per_response(demo_app, login):
     response = login("phantich").get(f"/xuat/phieu.xlsx?ky={PERIOD}")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["Phiếu"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["Phiếu trả lời"]
     assert sheet.max_row - 1 == _valid_responses(demo_app, ReportScope.for_period(PERIOD))
 
 
