@@ -44,6 +44,8 @@ HEADERS = {
     "change": _l("Thay đổi so với kỳ trước"),
     "change_low": _l("Thay đổi, cận dưới"),
     "change_high": _l("Thay đổi, cận trên"),
+    "as_of": _l("Cơ cấu tổ chức tại ngày"),
+    "unit_note": _l("Ghi chú về đơn vị"),
     # responses (responses.FIXED_COLUMNS)
     "row": _l("STT"),
     "deciding_unit_code": _l("Mã cơ quan giải quyết"),
