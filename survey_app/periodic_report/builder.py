@@ -27,6 +27,7 @@ from analysis.figures import forest_plot, heatmap, trend_plot
 from analysis.formatting import number, percent, target_percent
 from analysis.status import status_label, status_labels
 from survey_app.reporting.dashboard import Dashboard
+from survey_app.reporting.rebase import lineage_note_words
 from survey_app.services.posters import font_dir
 
 # The language of the report being built (one build per thread or task at a time).
@@ -166,9 +167,9 @@ def _scope(pdf: ReportPDF, d: Dashboard, meta: ReportMeta) -> None:
     pdf.para(_attribution(d))
 
     if d.query.as_of:
-        pdf.para(f"Kết quả trình bày theo cơ cấu tổ chức ngày {d.query.as_of:%d/%m/%Y}: kết quả "
-                 "của các đơn vị đã sáp nhập, đổi tên, chia tách được tính cho đơn vị kế thừa, "
-                 "cả ở các kỳ trước.")
+        pdf.para(_("Kết quả trình bày theo cơ cấu tổ chức ngày %(d)s: kết quả của các đơn vị "
+                   "đã sáp nhập, đổi tên, chia tách được tính cho đơn vị kế thừa, cả ở các kỳ "
+                   "trước.", d=d.query.as_of.strftime("%d/%m/%Y")))
 
 
 def _attribution(d: Dashboard) -> str:
@@ -230,20 +231,17 @@ COUNTS_DIFFER = _l("Số phiếu hợp lệ (mục I) đếm mọi phiếu đư�
                  "điểm, không tính phiếu chỉ chọn “không áp dụng”.")
 
 
-# Why an old unit is shown under its own name (survey_app.reporting.rebase.unit_notes).
-LINEAGE_NOTES = {"split_unassigned": " (đơn vị cũ đã chia tách; phiếu chưa phân, không chia)",
-                 "ended_without_successor": " (đã thôi hoạt động, không có đơn vị kế thừa)"}
-
-
 def _units(pdf: ReportPDF, d: Dashboard) -> None:
     pdf.heading(_("IV. KẾT QUẢ THEO ĐƠN VỊ"))
     if d.units.empty:
         pdf.para(_("Không có đơn vị nào có phiếu trong kỳ."))
         return
     rows = []
+    notes = lineage_note_words()  # why an old unit is shown under its own name
     for r in d.units.itertuples():
         rank = f"{int(r.rank)}" if r.rankable else "–"
-        rows.append([r.unit + LINEAGE_NOTES.get(getattr(r, "lineage_note", None), ""),
+        note = notes.get(getattr(r, "lineage_note", None))
+        rows.append([r.unit + (f" ({note})" if note else ""),
                      _pct(r.estimate), f"{_pct(r.ci_low)}–{_pct(r.ci_high)}",
                      _num(r.n_respondents), rank, _status(r.status)])
     pdf.table([_("Đơn vị"), _("Chỉ số"), _("KTC 95%"), _("Số phiếu"), _("Hạng"),

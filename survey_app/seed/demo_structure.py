@@ -11,6 +11,7 @@ with a counter rule). Every name and official code here is invented.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -206,6 +207,12 @@ PROVINCE_COUNTERS = [
 ]
 
 
+def unaccented(name: str) -> str:
+    """A Vietnamese place name as English texts write it: "Sông Cầu" → "Song Cau"."""
+    folded = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
 def centre_code(commune: str) -> str:
     return f"{commune}-HCC"
 
@@ -232,7 +239,7 @@ def unit_specs() -> list[UnitSpec]:
                               f"{c.name_en} Public Administration Service Centre", "hcc_xa",
                               "xa", c.code, valid_from=REFORM))
         specs += [UnitSpec(point_code(c.code, j), f"Điểm tiếp nhận {place} ({c.name})",
-                           f"{place} reception point ({c.name_en})", "diem_tiep_nhan", "xa",
+                           f"{unaccented(place)} reception point ({c.name_en})", "diem_tiep_nhan", "xa",
                            centre_code(c.code), valid_from=REFORM)
                   for j, (place, _base, _n) in enumerate(c.points, 1)]
     specs += [UnitSpec(code, name, None, kind, "xa", "C-XHO", valid_from=REFORM)

@@ -10,9 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from analysis.periods import period_bounds
+from analysis.periods import today as current_day
 from survey_app.extensions import db
 from survey_app.models import Unit
 from survey_app.reporting.periods import period_choices
+from survey_app.seed import demo
 from tests.conftest import StaffAuth
 
 
@@ -35,7 +37,8 @@ def _headline(page: str) -> str:
 def test_unit_picker_shows_the_tree(demo_app, analyst):
     options = _options(analyst.get("/bang-dieu-khien?ky=2026-Q2").text, "don_vi")
     with demo_app.app_context():
-        units = {u.id: u for u in db.session.scalars(sa.select(Unit))}
+        today = current_day()
+        units = {u.id: u for u in db.session.scalars(sa.select(Unit)) if u.valid_on(today)}
         position = {u_id: i for i, (u_id, _label) in enumerate(options)}
         for unit in units.values():
             label = dict(options)[str(unit.id)]
@@ -56,7 +59,7 @@ def test_unit_user_picker_is_its_own_subtree(demo_app):
     assert StaffAuth(client).login("xuanan", "demo-unit").status_code == 302
     options = _options(client.get("/bang-dieu-khien").text, "don_vi")
     with demo_app.app_context():
-        own = db.session.scalar(sa.select(Unit).filter_by(code="X-AN"))
+        own = db.session.scalar(sa.select(Unit).filter_by(code=demo.UNIT_USER_UNIT))
         assert options[0] == (str(own.id), own.name_vi)  # its own unit is the root
 
 
