@@ -279,6 +279,18 @@ def demo_app(demo_db_template, tmp_path):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _empty_report_caches():
+    """The dashboard and public-results caches live in the process and are keyed by user
+    and query, not by database: a worker's earlier test (another database, the same
+    user id and period) must not serve its numbers to the next test."""
+    from survey_app.public import results
+    from survey_app.reporting import dashboard
+
+    dashboard._CACHE.clear()
+    results._CACHE.clear()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
