@@ -75,6 +75,11 @@ def test(argv: list[str]) -> None:
     ensure_venv(dev=True)
     if "--fast" in argv:  # the inner loop: skip the tests marked slow (CI runs them all)
         argv = [a for a in argv if a != "--fast"] + ["-m", "not slow"]
+        # and fewer hypothesis examples per fuzz test (CI keeps the full count)
+        os.environ.setdefault("SIPAS_FUZZ_EXAMPLES", "15")
+    # loadfile: a module's tests share one worker, so a module-scoped fixture (a browser,
+    # two servers and their Redis) starts once. (loadgroup would hand out the other tests
+    # one by one, but with pytest 9 and xdist 3.8 it ignores the xdist_group marks.)
     code = run(PY, "-m", "pytest", "-n", "auto", "--dist", "loadfile", *argv, check=False)
     if code == 5:
         print("pytest collected no tests: that is a failure", flush=True)

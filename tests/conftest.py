@@ -63,20 +63,26 @@ def postgres_or_skip() -> str:
 
 
 @contextlib.contextmanager
-def new_pg_schema():
-    """A PostgreSQL URL whose search_path is a brand-new empty schema; dropped afterwards."""
+def new_schema():
+    """The name of a brand-new empty PostgreSQL schema; dropped afterwards."""
     base = postgres_or_skip()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(base)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
-        yield url.render_as_string(hide_password=False)
+        yield schema
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def new_pg_schema():
+    """A PostgreSQL URL whose search_path is a brand-new empty schema; dropped afterwards."""
+    with new_schema() as schema:
+        yield schema_url(PG_URL, schema)
 
 
 @pytest.fixture
@@ -129,14 +135,88 @@ def app(sqlite_template, tmp_path):
         db.engine.dispose()
 
 
+class PgTemplate:
+    """The schema and the reference data built once (per xdist worker) in a template
+    schema, and copied into a new schema per test.
+
+    `create_all` asks the catalog about every table and sends each statement on its own;
+    the reference sync loads the instruments and writes row by row. The copy sends one
+    script: the DDL `create_all` sent to the template (recorded as it ran, so it is the
+    same statements), `INSERT ... SELECT` of every table that has rows, and the
+    sequences set to where the template's are. tests/test_conftest.py checks that a copy
+    equals a schema built by `create_all` and the reference sync."""
+
+    def __init__(self, build) -> None:
+        self.schema = f"tmpl_{uuid.uuid4().hex[:12]}"
+        self._admin = sa.create_engine(postgres_or_skip())
+        with self._admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{self.schema}"'))
+        app = make_app(schema_url(PG_URL, self.schema))
+        ddl: list[str] = []
+
+        def record(_conn, _cursor, statement, _parameters, context, _executemany):
+            if context.isddl:
+                ddl.append(statement)
+
+        with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", record)
+            db.create_all()
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+            build()
+            db.session.commit()
+            self.script = ";\n".join([*ddl, *self._data()]) + ";"
+            db.session.remove()
+            db.engine.dispose()
+
+    def _data(self) -> list[str]:
+        """INSERT ... SELECT of each table with rows, then the sequences' positions."""
+        statements = []
+        for table in db.metadata.sorted_tables:
+            if db.session.scalar(sa.select(sa.func.count()).select_from(table)):
+                statements.append(f'INSERT INTO "{table.name}" SELECT * FROM '
+                                  f'"{self.schema}"."{table.name}"')
+        sequences = db.session.execute(sa.text(
+            "SELECT sequencename, last_value FROM pg_sequences "
+            "WHERE schemaname = :s AND last_value IS NOT NULL"), {"s": self.schema})
+        statements += [f"SELECT setval('\"{name}\"', {value})" for name, value in sequences]
+        return statements
+
+    def copy_into(self, schema: str) -> None:
+        with self._admin.begin() as conn:
+            conn.exec_driver_sql(f'SET LOCAL search_path TO "{schema}"')
+            conn.exec_driver_sql(self.script)
+
+    def drop(self) -> None:
+        with self._admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+        self._admin.dispose()
+
+
+def schema_url(base: str, schema: str) -> str:
+    url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """The reference schema on PostgreSQL, built once per worker (see PgTemplate)."""
+    from survey_app.seed.reference import sync_reference_data
+
+    template = PgTemplate(sync_reference_data)
+    yield template
+    template.drop()
+
+
 @pytest.fixture
-def pg_app(pg_schema_url):
-    app = make_app(pg_schema_url)
-    create_schema_and_reference_data(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def pg_app(pg_template):
+    """A new PostgreSQL schema with the tables and the reference data (a template copy)."""
+    with new_schema() as schema:
+        pg_template.copy_into(schema)
+        app = make_app(schema_url(PG_URL, schema))
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -198,6 +278,18 @@ def demo_app(demo_db_template, tmp_path):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_report_caches():
+    """The dashboard and public-results caches live in the process and are keyed by user
+    and query, not by database: a worker's earlier test (another database, the same
+    user id and period) must not serve its numbers to the next test."""
+    from survey_app.public import results
+    from survey_app.reporting import dashboard
+
+    dashboard._CACHE.clear()
+    results._CACHE.clear()
 
 
 @pytest.fixture

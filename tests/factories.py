@@ -34,6 +34,11 @@ from survey_app.models import (
 )
 
 PASSWORD = "mat-khau-rat-dai"
+# Test accounts' passwords are hashed with scrypt at a low work factor. The app checks a
+# stored hash with the parameters the hash names, so logging in works the same; the
+# default factor (scrypt:32768:8:1) costs 0.12 s of CPU per hash and per login, which
+# the many tests that create and log in a user paid over and over.
+TEST_PASSWORD_HASH = "scrypt:1024:8:1"
 _keys = count(1)
 
 
@@ -69,11 +74,13 @@ def make_counter(unit: Unit, code: str = "MC", *, instrument: str = "counter-201
 def make_user(username: str, role: str, *, unit: Unit | str | None = None,
               password: str | None = PASSWORD, **columns) -> User:
     """A staff account; `unit` is a Unit or its code. `password=None` stores a hash no
-    password matches (for tests that never log in: no hashing cost)."""
+    password matches (for tests that never log in: no hashing cost). The password is
+    hashed at the cheap `TEST_PASSWORD_HASH` factor."""
     if isinstance(unit, str):
         unit = db.session.scalar(sa.select(Unit).filter_by(code=unit))
     user = User(username=username, role=role, unit=unit,
-                password_hash=generate_password_hash(password) if password else "x",
+                password_hash=(generate_password_hash(password, TEST_PASSWORD_HASH)
+                               if password else "x"),
                 **columns)
     db.session.add(user)
     return user

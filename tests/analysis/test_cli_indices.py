@@ -47,6 +47,7 @@ def run(capsys):
     return _run
 
 
+@pytest.mark.slow  # a child Python; the other tests call main(argv) in-process
 def test_python_m_analysis_runs(tmp_path: Path) -> None:
     """The real entry point: a separate interpreter, exit status, output file, stderr."""
     out = tmp_path / "out.csv"

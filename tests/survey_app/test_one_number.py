@@ -33,6 +33,8 @@ def _same(a: dict, b: dict, what: str) -> None:
 
 
 def _views(app, periods) -> None:
+    """Every view of every unit in `periods` agrees (test_one_number_postgresql.py runs it
+    on PostgreSQL)."""
     with app.app_context():
         units = {u.code: u for u in db.session.scalars(sa.select(Unit))}
         received = set(db.session.scalars(sa.select(Response.unit_id).distinct()))
@@ -100,18 +102,12 @@ def _views(app, periods) -> None:
     assert compared >= 5 * len(periods) and published >= len(periods)
 
 
-def test_every_view_of_a_unit_gives_the_same_number_and_verdict(demo_app):
-    _views(demo_app, PERIODS)
-
-
-def test_every_view_agrees_on_postgresql(pg_app):
-    """The same invariant on PostgreSQL, for one period (the demo seeded into it)."""
-    from survey_app.seed.demo import seed_demo
-
-    with pg_app.app_context():
-        seed_demo(today=TODAY)
-        db.session.commit()
-    _views(pg_app, ("2026-Q3",))
+@pytest.mark.parametrize("period", [pytest.param(p, marks=pytest.mark.slow) for p in PERIODS[:-1]]
+                         + [PERIODS[-1]])
+def test_every_view_of_a_unit_gives_the_same_number_and_verdict(demo_app, period):
+    """One period per test (each builds some twenty dashboards): the workers share them
+    out, and `--fast` checks the latest period only."""
+    _views(demo_app, (period,))
 
 
 def test_the_units_stratum_makes_a_unit_independent_of_the_scope(demo_app):

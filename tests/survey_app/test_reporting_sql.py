@@ -107,7 +107,8 @@ def test_sql_path_equals_csv_path_with_unit_strata(any_app, element_rule):
 
 
 @pytest.mark.parametrize("strata", [None, "unit"])
-@pytest.mark.parametrize("selective_share", [0.0, 1.1], ids=["range-scan", "by-response-id"])
+@pytest.mark.parametrize("selective_share", [
+    0.0, pytest.param(1.1, marks=pytest.mark.slow)], ids=["range-scan", "by-response-id"])
 def test_one_pattern_query_serves_every_grouping(any_app, strata, selective_share,
                                                  monkeypatch):
     """compute_indices_sql_many regroups one query's patterns: each table equals the CSV

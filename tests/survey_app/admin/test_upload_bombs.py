@@ -127,6 +127,7 @@ READ_TABLE = """
 """
 
 
+@pytest.mark.slow  # a child Python per file (the web tests below run in --fast)
 @pytest.mark.parametrize("case", BOMBS)
 def test_hostile_tables_are_refused_within_a_memory_cap(tmp_path, case):
     name, make, expected = BOMBS[case]
@@ -137,6 +138,7 @@ def test_hostile_tables_are_refused_within_a_memory_cap(tmp_path, case):
     assert done.stdout.startswith("ERROR") and expected in done.stdout, done.stdout
 
 
+@pytest.mark.slow  # a child Python
 def test_a_yaml_alias_bomb_is_refused_within_a_memory_cap(tmp_path):
     path = tmp_path / "bomb.yaml"
     path.write_text(YAML_BOMB)
