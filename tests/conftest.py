@@ -219,7 +219,10 @@ def pg_app(pg_template):
             db.engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+# The PostgreSQL half is also `slow`: `dev.py test --fast` (the inner loop) runs these
+# tests on SQLite only; CI runs both.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql",
+                                               marks=[pytest.mark.postgres, pytest.mark.slow])])
 def any_app(request):
     """The same test on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
@@ -259,7 +262,25 @@ def _seed_demo_into(path: Path) -> None:
     create_schema_and_reference_data(app)
     with app.app_context():
         seed_demo(today=date(2026, 11, 21))
+        _cheap_demo_passwords()
         db.engine.dispose()
+
+
+def _cheap_demo_passwords() -> None:
+    """The demo users' passwords re-hashed at the tests' cheap factor (as the factory's
+    users are): the seed hashes at the full factor, 0.12 s of CPU per login, and hundreds
+    of tests log in to the demo. The app checks whatever factor a stored hash names, so
+    logins behave the same; `tests/survey_app/seed` checks the seed itself."""
+    from werkzeug.security import generate_password_hash
+
+    from survey_app.models import User
+    from survey_app.seed.demo import DEMO_USERS
+    from tests.factories import TEST_PASSWORD_HASH
+
+    for username, password, *_rest in DEMO_USERS:
+        db.session.execute(sa.update(User).where(User.username == username).values(
+            password_hash=generate_password_hash(password, TEST_PASSWORD_HASH)))
+    db.session.commit()
 
 
 @pytest.fixture(scope="session")
