@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.reporting_sql_scale import build
+from bench.reporting_sql_scale import ensure_built, timed
 from bench.seeding import schema_url
 from survey_app import create_app
 from survey_app.extensions import db
@@ -45,12 +44,6 @@ def assign_deciding(seed: int = 2) -> None:
     db.session.commit()
 
 
-def timed(label: str, fn) -> None:
-    t0 = time.perf_counter()
-    out = fn()
-    print(f"{label:45s} {time.perf_counter() - t0:7.2f} s  ({len(out)} rows)", flush=True)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--database", default=None)
@@ -61,18 +54,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                       "DOSSIER_KEY": "bench"})
     with app.app_context():
-        db.create_all()
-        have = db.session.scalar(sa.text("SELECT count(*) FROM responses"))
-        db.session.close()
-        if have != args.responses:
-            print(f"building {args.responses} responses ({have} present)…", flush=True)
-            db.drop_all()
-            db.create_all()
-            t0 = time.perf_counter()
-            build(args.responses, args.units)
-            assign_deciding()
-            db.session.close()
-            print(f"built in {time.perf_counter() - t0:.0f} s")
+        ensure_built(args.responses, args.units, then=assign_deciding)
         answers = db.session.scalar(sa.text("SELECT count(*) FROM answers"))
         one = db.session.scalar(sa.text("SELECT min(unit_id) FROM responses"))
         print(f"database: {db.engine.dialect.name}, {args.responses} responses, "

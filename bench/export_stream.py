@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.reporting_sql_scale import build, schema_url
+from bench.reporting_sql_scale import ensure_built, schema_url
 from survey_app import create_app
 from survey_app.extensions import db
 from survey_app.models import User
@@ -45,17 +45,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                       "DOSSIER_KEY": "bench", "RATELIMIT_STORAGE_URI": "memory://"})
     with app.app_context():
-        db.create_all()
-        have = db.session.scalar(sa.text("SELECT count(*) FROM responses"))
-        db.session.close()
-        if have != args.responses:
-            print(f"building {args.responses} responses ({have} present)…", flush=True)
-            db.drop_all()
-            db.create_all()
-            t0 = time.perf_counter()
-            build(args.responses, args.units)
-            db.session.close()
-            print(f"built in {time.perf_counter() - t0:.0f} s", flush=True)
+        ensure_built(args.responses, args.units)
         if not db.session.scalar(sa.select(User.id).filter_by(username="bench-analyst")):
             from werkzeug.security import generate_password_hash
             db.session.add(User(username="bench-analyst", role="analyst",

@@ -72,10 +72,29 @@ def build(n_responses: int, n_units: int, seed: int = 1) -> None:
         conn.commit()
 
 
-def timed(label: str, fn) -> None:
+def timed(label: str, fn, width: int = 55) -> None:
     t0 = time.perf_counter()
     out = fn()
-    print(f"{label:55s} {time.perf_counter() - t0:7.2f} s  ({len(out)} rows)", flush=True)
+    print(f"{label:{width}s} {time.perf_counter() - t0:7.2f} s  ({len(out)} rows)", flush=True)
+
+
+def ensure_built(n_responses: int, n_units: int, then=None) -> None:
+    """In an app context: (re)build the bench data unless the database already holds
+    `n_responses` responses; `then()` finishes a fresh build (e.g. a bench's own columns)."""
+    db.create_all()
+    have = db.session.scalar(sa.text("SELECT count(*) FROM responses"))
+    db.session.close()  # end the read transaction: drop_all below needs its locks
+    if have == n_responses:
+        return
+    print(f"building {n_responses} responses ({have} present)…", flush=True)
+    db.drop_all()
+    db.create_all()
+    t0 = time.perf_counter()
+    build(n_responses, n_units)
+    if then is not None:
+        then()
+    db.session.close()
+    print(f"built in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
 def main() -> None:
@@ -88,17 +107,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                       "DOSSIER_KEY": "bench"})
     with app.app_context():
-        db.create_all()
-        have = db.session.scalar(sa.text("SELECT count(*) FROM responses"))
-        db.session.close()  # end the read transaction: drop_all below needs its locks
-        if have != args.responses:
-            print(f"building {args.responses} responses ({have} present)…", flush=True)
-            db.drop_all()
-            db.create_all()
-            t0 = time.perf_counter()
-            build(args.responses, args.units)
-            db.session.close()
-            print(f"built in {time.perf_counter() - t0:.0f} s")
+        ensure_built(args.responses, args.units)
         answers = db.session.scalar(sa.text("SELECT count(*) FROM answers"))
         print(f"database: {db.engine.dialect.name}, {args.responses} responses, "
               f"{answers} answers, {args.units} units")
