@@ -6,6 +6,7 @@ SIPAS_REQUIRE_BROWSER=1 (CI), where a missing browser is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -44,24 +45,33 @@ def _browser_or_skip() -> tuple[str, str]:
     return chromium, driver
 
 
+@contextlib.contextmanager
+def served(app):
+    """`app` on a random 127.0.0.1 port in a background thread; yields its base URL, then
+    stops the server and closes the app's database connections."""
+    from survey_app.extensions import db
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture
 def live_server(sqlite_template, tmp_path):
     """The app on a random 127.0.0.1 port in a background thread, on a temp SQLite file."""
     app = make_app(fresh_sqlite_url(sqlite_template, tmp_path, "live.sqlite3"))
     world = make_world(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = base
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, world, base
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    from survey_app.extensions import db
-
-    with app.app_context():
-        db.engine.dispose()
+    with served(app) as base:
+        app.config["PUBLIC_BASE_URL"] = base
+        yield app, world, base
 
 
 def new_driver(tmp_path: Path, *, javascript: bool):

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import shutil
-import threading
 
 import pytest
 import sqlalchemy as sa
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
-from werkzeug.serving import make_server
 
 from survey_app.extensions import db
 from survey_app.models import Field, Unit
 from survey_app.seed import demo
-from tests.browser.conftest import new_driver
+from tests.browser.conftest import new_driver, served
 from tests.browser.helpers import click_to_new_page, full_page_screenshot, send
 from tests.conftest import make_app
 
@@ -28,15 +26,8 @@ def demo_server(demo_db_template, tmp_path):
     path = tmp_path / "demo.sqlite3"
     shutil.copy(demo_db_template, path)
     app = make_app(f"sqlite:///{path}")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
+    with served(app) as base:
+        yield app, base
 
 
 @pytest.fixture

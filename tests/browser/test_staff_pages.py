@@ -6,16 +6,14 @@ under test-artifacts/staff/ for a person to look at."""
 from __future__ import annotations
 
 import shutil
-import threading
 
 import pytest
 import sqlalchemy as sa
 from selenium.webdriver.common.by import By
-from werkzeug.serving import make_server
 
 from survey_app.extensions import db
 from survey_app.models import Counter, Field, Target, Unit, User
-from tests.browser.conftest import fresh, new_driver
+from tests.browser.conftest import fresh, new_driver, served
 from tests.browser.helpers import axe_violations, describe, full_page_screenshot, send
 from tests.conftest import make_app
 
@@ -30,15 +28,8 @@ def staff_server(demo_db_template, tmp_path_factory):
     shutil.copy(demo_db_template, path)
     # Every report goes to the background, so /bao-cao shows its page instead of a PDF.
     app = make_app(f"sqlite:///{path}", REPORT_SYNC_MAX_RESPONSES=0)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
+    with served(app) as base:
+        yield app, base
 
 
 @pytest.fixture(scope="module")
