@@ -26,7 +26,7 @@ from survey_app.reporting import compute_indices_sql
 from survey_app.reporting.attribution import ATTRIBUTION_ROLES, DEFAULT_ROLE
 from survey_app.reporting.dashboard import report_scope
 from survey_app.reporting.indices import fallback_count
-from survey_app.reporting.query import DashboardQuery, checked_day, vietnam_today
+from survey_app.reporting.query import DashboardQuery, checked_day
 from survey_app.reporting.rebase import unit_notes
 from survey_app.services.audit import record
 from survey_app.services.credentials import user_for_token
@@ -82,7 +82,7 @@ def _params() -> dict:
                               "deciding (cơ quan giải quyết)."))
     raw = request.args.get("as_of", "").strip()
     try:
-        as_of = checked_day(raw) if raw else vietnam_today()
+        as_of = checked_day(raw) if raw else current_day()
     except ValueError:
         raise ApiError(400, _("Tham số as_of phải là một ngày dạng năm-tháng-ngày, ví dụ "
                               "2026-12-01: %(d)s", d=raw[:20])) from None

@@ -23,7 +23,7 @@ from survey_app.public import bp
 from survey_app.reporting import compute_indices_sql
 from survey_app.reporting.dashboard import ANYONE, report_scope
 from survey_app.reporting.periods import period_name
-from survey_app.reporting.query import DashboardQuery, vietnam_today
+from survey_app.reporting.query import DashboardQuery
 
 CACHE_SECONDS = 300
 PERIODS_SHOWN = 4
@@ -46,7 +46,7 @@ def _headline(unit_id: int, period: str, as_of) -> dict | None:
 def published_results(unit: Unit, today=None) -> list[dict]:
     """Headline of the last PERIODS_SHOWN reporting quarters, newest first (None: no data)."""
     last = default_period(today or current_day())
-    as_of = vietnam_today()
+    as_of = current_day()
     key = (unit.id, last, as_of)
     hit = _CACHE.get(key)
     if hit and time.monotonic() - hit[0] < CACHE_SECONDS:

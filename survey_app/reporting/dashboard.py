@@ -18,6 +18,7 @@ from flask import current_app
 
 from analysis.change import design_difference
 from analysis.periods import period_bounds, previous_period, recent_periods
+from analysis.periods import today as current_day
 from analysis.ranking import rank_units
 from survey_app.extensions import db
 from survey_app.models import (
@@ -38,7 +39,7 @@ from survey_app.reporting.indices import (
     response_filters,
     tune_report_queries,
 )
-from survey_app.reporting.query import DashboardQuery, vietnam_today
+from survey_app.reporting.query import DashboardQuery
 from survey_app.reporting.rebase import placer, rebase_units, volume_units, with_notes
 from survey_app.reporting.targets import TargetBook, judge, judge_rows
 from survey_app.services.lineage import load_lineage
@@ -133,7 +134,7 @@ def report_scope(query: DashboardQuery, user) -> ReportScope:
     field_ids = (query.field_id,) if query.field_id else None
     # On the structure of the query's date: the lineage is read once, here (rebase.py).
     scope = ReportScope(start, end, unit_ids=unit_ids, field_ids=field_ids, role=query.role,
-                        as_of=query.as_of or vietnam_today(), lineage=load_lineage(db.session))
+                        as_of=query.as_of or current_day(), lineage=load_lineage(db.session))
     return scope if user is ANYONE else restrict(scope, user)
 
 

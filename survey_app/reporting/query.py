@@ -47,12 +47,6 @@ class DashboardQuery:
     as_of: date | None = None
 
 
-def vietnam_today() -> date:
-    """Today's date in Viet Nam (UTC+7): the default "as of" date of every report (the
-    same day as the default period's, analysis.periods.today)."""
-    return current_day()
-
-
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EARLIEST = date(1945, 9, 2)  # no administrative structure to show before the state's
 
@@ -108,7 +102,7 @@ def parse_query(user) -> DashboardQuery:
         raise QueryError(_("Phương pháp tính khoảng tin cậy không hợp lệ."))
     raw = request.args.get("ngay", "").strip()
     try:
-        as_of = checked_day(raw) if raw else vietnam_today()
+        as_of = checked_day(raw) if raw else current_day()
     except ValueError:
         raise QueryError(_("Ngày không hợp lệ: %(d)s (dạng năm-tháng-ngày, ví dụ 2026-12-01).",
                            d=raw[:20])) from None
@@ -137,7 +131,7 @@ def query_args(query: DashboardQuery) -> dict:
         args["pp"] = query.method
     if query.role != DEFAULT_ROLE:
         args["vai"] = ROLE_SLUGS[query.role]
-    if query.as_of is not None and query.as_of != vietnam_today():
+    if query.as_of is not None and query.as_of != current_day():
         args["ngay"] = query.as_of.isoformat()
     return args
 
